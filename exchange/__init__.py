@@ -1,0 +1,4 @@
+"""Birzha — the labour exchange portal and its domain.
+
+Nothing happens at import: build the application with :func:`exchange.app.create_app`.
+"""

@@ -1,0 +1,1 @@
+"""Classifiers: KATO regions, ISCO-08 occupations, education levels, languages, licences."""

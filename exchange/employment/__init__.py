@@ -1,0 +1,1 @@
+"""Employment records: how and where a seeker got a job (hire, pension data, report)."""

@@ -1,0 +1,1 @@
+"""Organisations: employers, private employment agencies, employment centres, and their members."""

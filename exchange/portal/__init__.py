@@ -1,0 +1,1 @@
+"""The public portal and the per-role dashboards (cabinets)."""

@@ -1,0 +1,1 @@
+"""Job seekers: profiles, consents and registration at an employment centre."""

@@ -1,0 +1,1 @@
+"""Vacancies: what employers offer, published to the portal and the state system."""

@@ -1,0 +1,126 @@
+"""Test data made through the operations, so factories obey the same rules as users do."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from exchange.accounts import operations as accounts
+from exchange.accounts.models import AccountRole, User
+from exchange.auth import Actor
+from exchange.organisations import operations as organisations
+from exchange.organisations.models import Membership, MemberRole, Organisation
+from exchange.resumes import operations as resumes
+from exchange.resumes.models import Resume
+from exchange.seekers import operations as seekers
+from exchange.seekers.models import SeekerProfile
+from exchange.validators import control_digit
+from exchange.vacancies import operations as vacancies
+from exchange.vacancies.models import Vacancy
+
+PASSWORD = "correct-horse-42"
+ALMATY_DISTRICT = "751210000"  # Almaly district of Almaty
+ASTANA_DISTRICT = "711210000"
+_counter = itertools.count(1)
+_rng = random.Random(7)
+
+
+def iin(birth: str = "900101", century: int = 3) -> str:
+    """A valid IIN for a birth date YYMMDD (century digit 3/4 = 1900s male/female, 5/6 = 2000s)."""
+    while True:
+        head = f"{birth}{century}{_rng.randint(0, 9999):04d}"
+        check = control_digit(head)
+        if check is not None:
+            return head + str(check)
+
+
+def bin_() -> str:
+    while True:
+        head = f"{_rng.randint(0, 25):02d}{_rng.randint(1, 12):02d}40{_rng.randint(0, 99999):05d}"
+        check = control_digit(head)
+        if check is not None:
+            return head + str(check)
+
+
+def user(session: Session, role: AccountRole | str = AccountRole.SEEKER, **overrides: Any) -> User:
+    n = next(_counter)
+    data = {"email": f"user{n}@example.kz", "password": PASSWORD, "full_name": f"Тест Пайдаланушы {n}", "role": str(role)}
+    data.update(overrides)
+    if AccountRole(data["role"]) in accounts.PUBLIC_ROLES:
+        return accounts.sign_up(session, data)
+    return accounts.create_staff_account(session, Actor.system("test"), data)
+
+
+def actor_for(session: Session, person: User, organisation: Organisation | None = None, via: str = "web") -> Actor:
+    return Actor(user=person, organisation=organisation, via=via)
+
+
+def organisation(session: Session, kind: str = "employer", owner: User | None = None, **overrides: Any) -> tuple[Organisation, Actor]:
+    role = {"employer": AccountRole.EMPLOYER, "agency": AccountRole.AGENCY, "centre": AccountRole.CENTRE}[kind]
+    owner = owner or user(session, role)
+    data = {"kind": kind, "name": f"ТОО «Тест {next(_counter)}»", "kato_code": ALMATY_DISTRICT}
+    if kind in ("employer", "agency"):
+        data["bin"] = bin_()
+    if kind == "agency":
+        data["registry_number"] = f"ЖЖА-{next(_counter)}"
+    data.update(overrides)
+    actor = Actor.system("test") if kind == "centre" else actor_for(session, owner)
+    org = organisations.create_organisation(session, actor, data)
+    if kind == "centre":
+        session.add(Membership(user_id=owner.id, organisation_id=org.id, role=MemberRole.OWNER))
+        session.flush()
+    return org, actor_for(session, owner, org)
+
+
+def employer(session: Session, **overrides: Any) -> tuple[Organisation, Actor]:
+    return organisation(session, "employer", **overrides)
+
+
+def agency(session: Session, **overrides: Any) -> tuple[Organisation, Actor]:
+    return organisation(session, "agency", **overrides)
+
+
+def centre(session: Session, district: str = ALMATY_DISTRICT) -> tuple[Organisation, Actor]:
+    return organisation(session, "centre", kato_code=district, name=f"ХЖО {district}")
+
+
+def seeker(session: Session, with_account: bool = True, consent: bool = True, **overrides: Any) -> tuple[SeekerProfile, Actor]:
+    person = user(session, AccountRole.SEEKER) if with_account else None
+    data = {
+        "iin": iin(), "last_name": "Серікбаева", "first_name": "Айгерім", "kato_code": ALMATY_DISTRICT,
+        "phone": "+77011234567", "consent_publish": consent,
+    }
+    data.update(overrides)
+    if person is not None:
+        actor = actor_for(session, person)
+        profile = seekers.create_profile(session, actor, data)
+    else:
+        actor = Actor.system("test")
+        profile = seekers.create_profile(session, actor, data)
+    return profile, actor
+
+
+def resume(session: Session, profile: SeekerProfile, actor: Actor, publish: bool = True, **overrides: Any) -> Resume:
+    data = {"title": "Водитель категории C", "occupation_code": "8332", "kato_code": profile.kato_code,
+            "skills": ["вождение"], "languages": "kk:native, ru:C1", "driving_licences": ["C"]}
+    data.update(overrides)
+    item = resumes.create_resume(session, actor, profile.id, data)
+    if publish:
+        resumes.publish_resume(session, actor, item.id, {"consent_publish": True})
+    return item
+
+
+def vacancy(session: Session, actor: Actor, publish: bool = True, **overrides: Any) -> Vacancy:
+    data = {
+        "title": "Водитель грузового автомобиля", "occupation_code": "8332", "kato_code": ALMATY_DISTRICT,
+        "description": "Перевозка грузов по городу. Официальное трудоустройство.", "salary_from": 250000,
+        "salary_to": 350000, "positions": 1, "driving_licences": ["C"],
+    }
+    data.update(overrides)
+    item = vacancies.create_vacancy(session, actor, data)
+    if publish:
+        vacancies.publish_vacancy(session, actor, item.id)
+    return item
