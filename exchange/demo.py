@@ -190,9 +190,12 @@ def load(app: Flask, *, vacancies: int, resumes: int, seed: int = 1, progress: b
 
         # Organisations: one employment centre per district, employers across regions, a few agencies.
         org_ids = _Ids(session, Organisation)
-        existing_centres = dict(session.execute(
-            sa.select(Organisation.kato_code, Organisation.id).where(Organisation.kind == OrganisationKind.CENTRE)
-        ).tuples())
+        existing_centres = {
+            code: org_id
+            for code, org_id in session.execute(
+                sa.select(Organisation.kato_code, Organisation.id).where(Organisation.kind == OrganisationKind.CENTRE)
+            )
+        }
         centre_rows, centre_ids = [], dict(existing_centres)
         for code in districts:
             if code in centre_ids:
@@ -319,4 +322,4 @@ def load(app: Flask, *, vacancies: int, resumes: int, seed: int = 1, progress: b
 
 
 # Called after demo data is committed (e.g. the search index rebuild).
-POST_LOAD_HOOKS: list = []
+POST_LOAD_HOOKS: list = [lambda app, progress: __import__("search.cli", fromlist=["demo_hook"]).demo_hook(app, progress)]

@@ -47,7 +47,19 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
+# Per-request state kept in ``g``. An app context can outlive a request (a test or a
+# CLI command pushes one and requests reuse it), so each request starts clean.
+REQUEST_STATE = ("_login_user", "actor", "organisations", "db_session", "current_user_locale")
+
+
 def init_lifecycle(app: Flask) -> None:
+    @app.before_request
+    def _fresh_request_state():
+        for key in REQUEST_STATE:
+            stale = g.pop(key, None)
+            if key == "db_session" and stale is not None:
+                stale.close()
+
     @app.before_request
     def _user_locale():
         if current_user and current_user.is_authenticated:

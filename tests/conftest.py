@@ -53,11 +53,24 @@ def pytest_collection_modifyitems(config, items) -> None:
                 item.add_marker(pytest.mark.skip(reason=f"needs {marker} (set TEST_* from scripts/services.sh)"))
 
 
+# Each pytest process works in its own PostgreSQL schema, so parallel runs never collide.
+PG_SCHEMA = f"test_{os.getpid()}"
+
+
+def _database_url(tmp_root: Path) -> str:
+    if not DATABASE_URL:
+        return f"sqlite:///{tmp_root / 'test.db'}"
+    if ON_POSTGRES:
+        separator = "&" if "?" in DATABASE_URL else "?"
+        return f"{DATABASE_URL}{separator}options=-csearch_path%3D{PG_SCHEMA}"
+    return DATABASE_URL
+
+
 def base_overrides(tmp_root: Path) -> dict:
     return {
         "INSTANCE_PATH": str(tmp_root / "instance"),
         "SECRET_KEY": "test-secret-key-not-for-production",
-        "DATABASE_URL": DATABASE_URL or f"sqlite:///{tmp_root / 'test.db'}",
+        "DATABASE_URL": _database_url(tmp_root),
         "SEARCH_BACKEND": "elasticsearch" if ELASTICSEARCH_URL else "sql",
         "ELASTICSEARCH_URL": ELASTICSEARCH_URL,
         "ELASTICSEARCH_INDEX_PREFIX": f"birzha_test_{os.getpid()}",
@@ -79,8 +92,8 @@ def _reset_schema(url: str) -> None:
     engine = sa.create_engine(url)
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
-            conn.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
-            conn.exec_driver_sql("CREATE SCHEMA public")
+            conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE")
+            conn.exec_driver_sql(f"CREATE SCHEMA {PG_SCHEMA}")
         else:
             metadata.drop_all(conn)
             conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
@@ -105,6 +118,11 @@ def app(tmp_path_factory):
         load_classifiers(session)
     yield application
     state(application).db.dispose()
+    if ON_POSTGRES:
+        engine = sa.create_engine(DATABASE_URL)
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE")
+        engine.dispose()
 
 
 @pytest.fixture()

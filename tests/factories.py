@@ -124,3 +124,74 @@ def vacancy(session: Session, actor: Actor, publish: bool = True, **overrides: A
     if publish:
         vacancies.publish_vacancy(session, actor, item.id)
     return item
+
+
+def layoff_notice(session: Session, actor: Actor, submit: bool = False, **overrides: Any):
+    """A layoff notice of 3 welders (one named, consenting) in ALMATY_DISTRICT, a month ahead."""
+    import datetime as dt
+
+    from exchange.layoffs import operations as layoffs
+
+    data: dict[str, Any] = {
+        "reason": "staff_reduction", "planned_date": (dt.date.today() + dt.timedelta(days=40)).isoformat(),
+        "people_count": 3, "kato_code": ALMATY_DISTRICT, "contact_name": "Ахметов Ерлан", "contact_phone": "+77012223344",
+        "positions": [{"title": "Сварщик", "occupation_code": "7212", "count": 3}],
+        "people": [{"iin": iin("850315"), "last_name": "Омаров", "first_name": "Данияр", "position": "Сварщик",
+                    "occupation_code": "7212", "phone": "+77015556677", "consent_publish": True}],
+    }
+    data.update(overrides)
+    notice = layoffs.create_notice(session, actor, data)
+    if submit:
+        layoffs.submit_notice(session, actor, notice.id)
+    return notice
+
+
+def forecast(session: Session, actor: Actor, submit: bool = False, **overrides: Any):
+    """Planned jobs for next year in ALMATY_DISTRICT: 5 welders and 2 software developers."""
+    import datetime as dt
+
+    from exchange.forecasts import operations as forecasts
+
+    data: dict[str, Any] = {
+        "period_kind": "year", "year": dt.date.today().year + 1, "kato_code": ALMATY_DISTRICT,
+        "lines": [{"occupation_code": "7212", "count": 5}, {"occupation_code": "2512", "count": 2}],
+    }
+    data.update(overrides)
+    report = forecasts.create_forecast(session, actor, data)
+    if submit:
+        forecasts.submit_forecast(session, actor, report.id)
+    return report
+
+
+def training_application(session: Session, actor: Actor, submit: bool = False, **overrides: Any):
+    """A training application; a seeker's actor files for themselves, an organisation's names a person."""
+    from exchange.training import operations as training
+
+    data: dict[str, Any] = {"occupation_code": "7212", "form": "short_course", "preferred_kato_code": ALMATY_DISTRICT}
+    if actor.organisation is not None:
+        data.update(iin=iin("920505", 4), full_name="Бекова Асель", kato_code=ALMATY_DISTRICT)
+    data.update(overrides)
+    item = training.create_application(session, actor, data)
+    if submit:
+        training.submit_application(session, actor, item.id)
+    return item
+
+
+def registered_seeker(session: Session, centre_actor: Actor, with_account: bool = True, **overrides: Any) -> tuple[SeekerProfile, Actor, Resume]:
+    """A person registered at the actor's centre, with a published resume (issue 4)."""
+    profile, seeker_actor = seeker(session, with_account=with_account, **overrides)
+    seekers.register(session, centre_actor, profile.id, {"category": "unemployed"})
+    item = resume(session, profile, seeker_actor if with_account else centre_actor)
+    return profile, seeker_actor, item
+
+
+def referral(session: Session, centre_actor: Actor, resume_id: int, vacancy_id: int, **data: Any):
+    from exchange.applications import operations as applications
+
+    return applications.refer(session, centre_actor, resume_id, vacancy_id, {"consent": True, **data})
+
+
+def application(session: Session, seeker_actor: Actor, resume_id: int, vacancy_id: int, **data: Any):
+    from exchange.applications import operations as applications
+
+    return applications.apply(session, seeker_actor, resume_id, vacancy_id, data)

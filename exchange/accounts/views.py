@@ -115,15 +115,16 @@ def profile():
 def change_password():
     data = form_data()
     session = db_session()
-    if ops.authenticate(session, current_user.email, data.get("current_password", "")) is None:
+    user = current_user._get_current_object()  # the real object: login_user() must not get the proxy
+    if ops.authenticate(session, user.email, data.get("current_password", "")) is None:
         error = ValidationFailed({"current_password": [_("The current password is wrong.")]})
         return render_form("accounts/profile.html", error, values={"full_name": current_user.full_name, "phone": current_user.phone, "locale": current_user.locale})
     try:
-        ops.set_password(session, current_user, data.get("password", ""))
+        ops.set_password(session, user, data.get("password", ""))
     except ValidationFailed as error:
         return render_form("accounts/profile.html", error, values={"full_name": current_user.full_name, "phone": current_user.phone, "locale": current_user.locale})
     session.flush()
-    login_user(current_user)  # keep this session valid after the stamp changed
+    login_user(user)  # keep this session valid after the stamp changed
     flash(_("Your password is changed."), "success")
     return redirect(url_for("accounts.profile"))
 
