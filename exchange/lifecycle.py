@@ -49,7 +49,7 @@ def wants_json() -> bool:
 
 # Per-request state kept in ``g``. An app context can outlive a request (a test or a
 # CLI command pushes one and requests reuse it), so each request starts clean.
-REQUEST_STATE = ("_login_user", "actor", "organisations", "db_session", "current_user_locale")
+REQUEST_STATE = ("_login_user", "_flask_babel", "actor", "organisations", "db_session", "current_user_locale")
 
 
 def init_lifecycle(app: Flask) -> None:

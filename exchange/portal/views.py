@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-import math
-
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, redirect, render_template, session, url_for
 from flask_babel import format_decimal
 from flask_login import current_user, login_required
 
@@ -54,12 +52,10 @@ def home():
 
 @blueprint.route("/vacancies")
 def vacancies():
-    page = max(1, request.args.get("page", 1, type=int) or 1)
-    rows, total = vacancy_ops.public_vacancies(db_session(), limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    if page > pages:
-        abort(404)
-    return render_template("portal/vacancies.html", vacancies=rows, total=total, page=page, pages=pages)
+    # The search page (filters, facets, typeahead, cursor paging) lives with the search UI.
+    from exchange.search_ui.views import vacancy_search_page
+
+    return vacancy_search_page()
 
 
 @blueprint.route("/vacancies/<int:vacancy_id>")
@@ -80,8 +76,7 @@ def set_language(lang: str):
         abort(404)
     session["lang"] = lang
     if current_user.is_authenticated:
-        current_user.locale = lang
-        db_session().add(current_user)
+        current_user._get_current_object().locale = lang
     target = safe_next(url_for("portal.home"))
     return redirect(target.rstrip("?"))
 
