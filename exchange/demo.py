@@ -144,7 +144,9 @@ def _insert(session, model, rows: Iterator[dict[str, Any]], total: int, label: s
     return count
 
 
-def _demo_accounts(session, centre_ids_by_district: dict[str, int], employer_ids: list[int], agency_id: int) -> None:
+def _demo_accounts(
+    session, centre_ids_by_district: dict[str, int], employer_ids: list[int], agency_id: int, seeker_id: int | None
+) -> None:
     from exchange.accounts.operations import hash_password
 
     password_hash = hash_password(DEMO_PASSWORD)
@@ -164,6 +166,9 @@ def _demo_accounts(session, centre_ids_by_district: dict[str, int], employer_ids
         Membership(user_id=users[2].id, organisation_id=agency_id, role=MemberRole.OWNER),
         Membership(user_id=users[3].id, organisation_id=almaty_centre, role=MemberRole.OWNER),
     ])
+    if seeker_id is not None:
+        # The demo seeker owns a generated profile with its resume, so the cabinet is not empty.
+        session.execute(sa.update(SeekerProfile).where(SeekerProfile.id == seeker_id).values(user_id=users[0].id))
     session.flush()
 
 
@@ -228,6 +233,7 @@ def load(app: Flask, *, vacancies: int, resumes: int, seed: int = 1, progress: b
         # Seekers, their registrations and resumes.
         seeker_ids, resume_ids, reg_ids = _Ids(session, SeekerProfile), _Ids(session, Resume), _Ids(session, Registration)
         seekers, registrations, resume_rows, history = [], [], [], []
+        first_seeker_id = seeker_ids.next if resumes else None
         for _ in range(resumes):
             iin, born, female = _iin(rng, used_iins)
             district = rng.choice(districts)
@@ -312,7 +318,7 @@ def load(app: Flask, *, vacancies: int, resumes: int, seed: int = 1, progress: b
 
         summary["vacancies"] = _insert(session, Vacancy, vacancy_rows(), vacancies, "vacancies", progress)
         agency_id = agency_rows[0]["id"]
-        _demo_accounts(session, centre_ids, employer_ids, agency_id)
+        _demo_accounts(session, centre_ids, employer_ids, agency_id, first_seeker_id)
         if regions:
             summary["regions"] = len(regions)
     for hook in POST_LOAD_HOOKS:

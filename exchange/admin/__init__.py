@@ -1,0 +1,1 @@
+"""Administration: employment centres and their staff, accounts, moderation."""
