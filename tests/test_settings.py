@@ -48,3 +48,12 @@ def test_bad_values_name_the_setting(environ, named):
 def test_unknown_override_is_refused():
     with pytest.raises(SettingsError, match="NOT_A_SETTING"):
         load_settings({"NOT_A_SETTING": 1}, environ={})
+
+
+def test_readme_lists_every_setting():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parent.parent / "scripts" / "config_table.py"
+    assert subprocess.run([sys.executable, str(script), "--check"]).returncode == 0, "run python scripts/config_table.py"
