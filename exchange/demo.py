@@ -74,10 +74,11 @@ def _occupation_titles(session) -> dict[str, list[str]]:
             for row in csv.DictReader(fh):
                 if row["lang"] in ("ru", "kk"):
                     titles.setdefault(row["isco_code"], []).append(row["term"][:1].upper() + row["term"][1:])
+    if titles:
+        return titles
+    # Without the dictionary, fall back to classifier names (long, but valid).
     units = [e for e in classifiers.CACHE.scheme(session, Scheme.ISCO).values() if e.level == 4 and not e.code.startswith("0")]
-    for entry in units:
-        titles.setdefault(entry.code, [entry.name_ru, entry.name_kk])
-    return titles
+    return {entry.code: [entry.name_ru, entry.name_kk] for entry in units}
 
 
 class _Ids:

@@ -27,6 +27,8 @@ def _helpers():
         return "" if value is None else f"{format_decimal(value)} ₸"
 
     def salary(vacancy) -> str:
+        if vacancy.salary_from and vacancy.salary_from == vacancy.salary_to:
+            return money(vacancy.salary_from)
         if vacancy.salary_from and vacancy.salary_to:
             return f"{money(vacancy.salary_from)} – {money(vacancy.salary_to)}"
         if vacancy.salary_from:
