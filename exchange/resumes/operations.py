@@ -17,7 +17,7 @@ from exchange.profile_fields import MAX_SALARY, check_common, common_fields
 from exchange.resumes.models import EducationEntry, RecordSource, Resume, Visibility, WorkHistoryEntry
 from exchange.seekers import operations as seekers
 from exchange.seekers.models import SeekerProfile
-from exchange.timeutil import add_months, end_of_local_day
+from exchange.timeutil import add_months, end_of_local_day, to_local
 from exchange.vacancies.models import EmploymentType, Schedule, WorkingRegime
 
 ResumeSchema = schemas.InputSchema.from_dict(
@@ -187,6 +187,8 @@ def publish_resume(session: Session, actor: Actor, resume_id: int, data: dict[st
         chosen = end_of_local_day(until)
         if chosen <= now:
             raise field_error("until", _l("Choose a day in the future."))
+        if limit is not None and chosen > limit and to_local(chosen).date() == to_local(limit).date():
+            chosen = limit  # the last allowed day ends at the limit, not at midnight
         if limit is not None and chosen > limit:
             raise field_error("until", _l("A resume is published for at most one month; choose an earlier day."))
         expires_at = chosen

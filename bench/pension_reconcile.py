@@ -1,0 +1,132 @@
+"""Benchmark: import the pension feed (COPY) and reconcile it against registered seekers on PostgreSQL.
+
+    python bench/pension_reconcile.py --seekers 500000 --rows 1500000 \
+        --database-url postgresql+psycopg://birzha:birzha@127.0.0.1:5432/birzha_test
+
+Builds its own schema (dropped afterwards unless --keep): one centre, N seekers on its
+register (registered 60 days ago), and a feed of R rows in which a fifth of the seekers
+have a contribution paid after registering, the rest only older ones or none, plus rows
+for people who are not on the exchange and 0.1 % bad rows. Prints import throughput,
+reconciliation wall time and peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import os
+import random
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench._common import bench_app, copy_rows, drop_schema, peak_rss_mib, timed, valid_iins
+
+
+def build_world(app, seekers: int, iins: list[str]) -> None:
+    from exchange.app import state
+    from exchange.db import utcnow
+
+    now = utcnow()
+    registered = now - dt.timedelta(days=60)
+    with state(app).db.unit_of_work() as session:
+        centre_id = session.execute(
+            __import__("sqlalchemy").text(
+                "INSERT INTO organisations (kind, name, kato_code, active, created_at, updated_at) "
+                "VALUES ('centre', 'ХЖО bench', '751210000', true, :now, :now) RETURNING id"),
+            {"now": now}).scalar_one()
+        copy_rows(session, "seeker_profiles",
+                  ("iin", "last_name", "first_name", "birth_date", "kato_code", "category", "has_disability",
+                   "created_at", "updated_at"),
+                  ((iin, "Бенчмарк", "Ізденуші", dt.date(1980, 1, 1), "751210000", "unemployed", False, registered, registered)
+                   for iin in iins[:seekers]))
+        session.execute(__import__("sqlalchemy").text(
+            "INSERT INTO registrations (seeker_id, centre_id, category, registered_at) "
+            "SELECT id, :centre, 'unemployed', :at FROM seeker_profiles"), {"centre": centre_id, "at": registered})
+        session.execute(__import__("sqlalchemy").text("ANALYZE"))
+
+
+def write_feed(path: Path, rows: int, iins: list[str], seekers: int, seed: int) -> int:
+    rng = random.Random(seed)
+    today = dt.date.today()
+    recent = today - dt.timedelta(days=5)
+    old = today - dt.timedelta(days=120)
+    bins = [b for b in (_bin(i) for i in range(1, 5000)) if b][:2000]
+    matched = seekers // 5
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["iin", "employer_bin", "employer_name", "period", "amount", "paid_on"])
+        for i in range(rows):
+            if i < matched:  # found work after registering
+                iin, paid = iins[i], recent
+            elif i < seekers:  # only contributions from before registering
+                iin, paid = iins[i], old
+            else:  # people not on the register (most of the insured population)
+                iin, paid = iins[seekers + (i - seekers) % (len(iins) - seekers)], recent - dt.timedelta(days=i % 28)
+            amount = f"{rng.randint(5_000, 300_000)}.{rng.randint(0, 99):02d}"
+            if rng.random() < 0.001:
+                amount = "-1"
+            period = paid.replace(day=1)
+            writer.writerow([iin, bins[i % len(bins)], "ТОО «Бенчмарк»", period.strftime("%Y-%m"), amount, paid.isoformat()])
+    return matched
+
+
+def _bin(n: int) -> str | None:
+    from exchange.validators import control_digit
+
+    head = f"{n % 25:02d}{n % 12 + 1:02d}40{n:05d}"
+    check = control_digit(head)
+    return head + str(check) if check is not None else None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seekers", type=int, default=500_000)
+    parser.add_argument("--rows", type=int, default=1_500_000)
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL",
+                        "postgresql+psycopg://birzha:birzha@127.0.0.1:5432/birzha_test"))
+    parser.add_argument("--schema", default=f"bench_pension_{os.getpid()}")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--keep", action="store_true", help="Keep the schema for inspection.")
+    args = parser.parse_args()
+
+    from exchange.auth import Actor
+    from exchange.pension import jobs
+
+    figures: dict = {"seekers": args.seekers, "rows": args.rows}
+    app = bench_app(args.database_url, args.schema)
+    try:
+        extra = max(args.seekers // 2, 1000)
+        iins = valid_iins(args.seekers + extra)
+        with timed("setup_s", figures):
+            build_world(app, args.seekers, iins)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "feed.csv"
+            figures["expected_matches"] = write_feed(path, args.rows, iins, args.seekers, args.seed)
+            figures["feed_mib"] = round(path.stat().st_size / 2**20, 1)
+            with timed("import_s", figures):
+                report = jobs.import_file(app, path, Actor.system("bench"))
+        figures["import_rows_per_s"] = round(args.rows / figures["import_s"])
+        figures.update({k: report[k] for k in ("rows_loaded", "rows_rejected")})
+        with timed("reconcile_s", figures):
+            run = jobs.run_reconciliation(app, trigger="bench", actor=Actor.system("bench"))
+        figures.update({k: run[k] for k in ("matched", "seekers_deregistered", "employments_created")})
+        with timed("rerun_s", figures):
+            again = jobs.run_reconciliation(app, trigger="bench", actor=Actor.system("bench"))
+        figures["rerun_deregistered"] = again["seekers_deregistered"]
+        figures["peak_rss_mib"] = round(peak_rss_mib(), 1)
+    finally:
+        from exchange.app import state
+
+        state(app).db.dispose()
+        if not args.keep:
+            drop_schema(args.database_url, args.schema)
+    print(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Pension-contribution feed import and the weekly reconciliation (R-MON-1, R-MON-3)."""

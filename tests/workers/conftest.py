@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import pytest
+
+from exchange import dispatch
+from tests.workers import recording_consumer
+
+
+@pytest.fixture()
+def recorder(monkeypatch):
+    """Route outbox events to the recording consumer only."""
+    monkeypatch.setattr(dispatch, "CONSUMER_MODULES", ("tests.workers.recording_consumer",))
+    recording_consumer.RECEIVED.clear()
+    recording_consumer.FAIL_TOPICS.clear()
+    yield recording_consumer
+    recording_consumer.RECEIVED.clear()
+    recording_consumer.FAIL_TOPICS.clear()
+
+
+@pytest.fixture()
+def rq_app(app, monkeypatch):
+    """The app switched to RQ mode on the test Redis; its queues are emptied afterwards."""
+    from exchange.app import state
+    from workers import queues, runtime
+    from workers.jobs import RETRY_INTERVALS  # noqa: F401  (patched below)
+
+    settings = state(app).settings
+    if not settings.REDIS_URL:
+        pytest.skip("needs redis")
+    monkeypatch.setitem(settings.values, "JOBS_MODE", "rq")
+    monkeypatch.setattr("workers.jobs.RETRY_INTERVALS", (0, 0, 0))  # retry at once in burst mode
+    runtime.bind(app)
+    yield app
+    connection = queues.redis_connection(app)
+    for queue in queues.all_queues(app):
+        for registry in (queue.failed_job_registry, queue.finished_job_registry, queue.scheduled_job_registry):
+            for job_id in registry.get_job_ids():
+                registry.remove(job_id, delete_job=True)
+        queue.delete(delete_jobs=True)
+    for key in connection.scan_iter(match=queues.key(app, "*")):
+        connection.delete(key)
