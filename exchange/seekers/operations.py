@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from exchange import audit, outbox, schemas
 from exchange.accounts.models import AccountRole
+from exchange.applications.grants import shared_through_application
 from exchange.auth import Actor, deny, require_org
 from exchange.classifiers import operations as classifiers
 from exchange.classifiers.models import Scheme
@@ -104,7 +105,8 @@ def create_profile(session: Session, actor: Actor, data: dict[str, Any]) -> Seek
     profile = SeekerProfile(
         **{k: v for k, v in values.items() if v is not None},
         user_id=owner_id,
-        created_by_organisation_id=None if owner_id == actor.user_id else actor.organisation_id,
+        # An API actor has no user: compare only when there is an owner, or agency-made profiles lose their owner.
+        created_by_organisation_id=None if owner_id is not None and owner_id == actor.user_id else actor.organisation_id,
     )
     _apply_consents(profile, consent_values)
     session.add(profile)
@@ -186,7 +188,7 @@ def can_view_private(session: Session, actor: Actor, profile: SeekerProfile) -> 
 
 
 # Other modules add grants here (e.g. the seeker applied to that organisation).
-PRIVATE_DATA_GRANTS: list = []
+PRIVATE_DATA_GRANTS: list = [shared_through_application]
 
 
 class RegistrationSchema(schemas.InputSchema):
@@ -237,15 +239,25 @@ def deregister(session: Session, actor: Actor, seeker_id: int, data: dict[str, A
     if not actor.is_admin and not (actor.is_centre_staff and actor.organisation_id == registration.centre_id):
         raise deny(_l("Only the centre that registered the person can deregister them."))
     values = schemas.load(DeregistrationSchema(), data)
+    return end_registration(session, actor, profile, DeregistrationReason(values["reason"]), values.get("note"))
+
+
+def end_registration(
+    session: Session, actor: Actor, profile: SeekerProfile, reason: DeregistrationReason, note: str | None = None
+) -> Registration:
+    """Close the open registration after the caller checked the right to (also used when a hire is confirmed)."""
+    registration = profile.current_registration
+    if registration is None:
+        raise Conflict(_l("This person is not registered."))
     registration.deregistered_at = utcnow()
-    registration.deregistration_reason = DeregistrationReason(values["reason"])
-    registration.deregistration_note = values.get("note")
-    if registration.deregistration_reason in (DeregistrationReason.EMPLOYED, DeregistrationReason.PENSION_CONTRIBUTIONS):
+    registration.deregistration_reason = reason
+    registration.deregistration_note = note
+    if reason in (DeregistrationReason.EMPLOYED, DeregistrationReason.PENSION_CONTRIBUTIONS):
         profile.departed_at = registration.deregistered_at
-    audit.record(session, actor, "deregister", "seeker", profile.id, reason=values["reason"])
+    audit.record(session, actor, "deregister", "seeker", profile.id, reason=reason.value)
     outbox.emit(
         session, "seeker.deregistered", "seeker", profile.id,
-        {"centre_id": registration.centre_id, "reason": values["reason"]}, actor.user_id,
+        {"centre_id": registration.centre_id, "reason": reason.value}, actor.user_id,
     )
     return registration
 

@@ -1,0 +1,252 @@
+"""Read side of the pipeline: the seeker's list, the board, candidates, deadlines, statistics."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from exchange.applications import states
+from exchange.applications.models import (
+    Application,
+    ApplicationEvent,
+    ApplicationOrigin,
+    ApplicationState,
+    OrganisationStage,
+)
+from exchange.applications.operations import READ_SCOPE, manages_vacancy, pipeline_owner_id, stages_for
+from exchange.auth import Actor, deny, require_org, require_scope
+from exchange.db import utcnow
+from exchange.i18n import lazy_gettext as _l
+from exchange.labels import label
+from exchange.resumes.models import Resume, Visibility
+from exchange.seekers.models import SeekerProfile
+from exchange.timeutil import ALMATY, local_today, to_local
+from exchange.vacancies import operations as vacancies
+from exchange.vacancies.models import Vacancy
+
+CLOSED_STATES = [ApplicationState.REJECTED.value, ApplicationState.WITHDRAWN.value, ApplicationState.AUTO_REJECTED.value]
+
+
+def deadline_status(application: Application, now: dt.datetime | None = None) -> str | None:
+    """How a referral's answer stands: answered, overdue, due_today, pending, expired (auto-rejected)."""
+    if application.answer_due_at is None:
+        return None
+    if application.state == ApplicationState.AUTO_REJECTED:
+        return "expired"
+    if application.answered_at is not None:
+        return "answered"
+    if not application.is_open:
+        return None
+    now = now or utcnow()
+    if application.answer_due_at < now:
+        return "overdue"
+    if to_local(application.answer_due_at).date() == to_local(now).date():
+        return "due_today"
+    return "pending"
+
+
+def seeker_applications(session: Session, actor: Actor, seeker_id: int) -> list[Application]:
+    require_scope(actor, READ_SCOPE)
+    profile = session.get(SeekerProfile, seeker_id)
+    if profile is None or not (actor.is_admin or profile.user_id == actor.user_id):
+        raise deny()
+    return list(session.scalars(
+        sa.select(Application).where(Application.seeker_id == seeker_id)
+        .options(joinedload(Application.vacancy).joinedload(Vacancy.organisation), joinedload(Application.resume),
+                 joinedload(Application.centre), selectinload(Application.events))
+        .order_by(Application.updated_at.desc(), Application.id.desc())
+    ))
+
+
+def _org_scope(organisation_id: int) -> sa.ColumnElement[bool]:
+    """Applications to the organisation's vacancies, or to vacancies it manages for an employer."""
+    managed = sa.select(Vacancy.id).where(Vacancy.source_organisation_id == organisation_id)
+    return sa.or_(Application.organisation_id == organisation_id, Application.vacancy_id.in_(managed))
+
+
+@dataclass
+class Column:
+    key: str
+    title: str
+    state: str | None
+    stage: OrganisationStage | None = None
+    total: int = 0
+    cards: list[Application] = field(default_factory=list)
+
+
+def board(session: Session, actor: Actor, vacancy_id: int, *, per_column: int = 30, expand: str | None = None) -> tuple[Vacancy, list[Column]]:
+    """The vacancy's candidates by stage; each column shows its newest cards and its total."""
+    require_scope(actor, READ_SCOPE)
+    vacancy = vacancies.get_vacancy(session, vacancy_id)
+    if not manages_vacancy(session, actor, vacancy):
+        raise deny(_l("This vacancy belongs to another organisation."))
+    stages = stages_for(session, pipeline_owner_id(vacancy))
+    columns = [Column("new", str(label("application_state", "new")), "new")]
+    for state in states.STAGE_ORDER:
+        own = [s for s in stages if s.state.value == state]
+        columns.append(Column(state, str(label("application_state", state)), state))
+        columns.extend(Column(f"stage-{s.id}", s.name, state, s) for s in own)
+    columns.append(Column("hired", str(label("application_state", "hired")), "hired"))
+    columns.append(Column("closed", str(_l("Closed applications")), None))
+    by_key = {c.key: c for c in columns}
+
+    def key_of(state: str, stage_id: int | None) -> str:
+        if state in CLOSED_STATES:
+            return "closed"
+        if stage_id is not None and f"stage-{stage_id}" in by_key:
+            return f"stage-{stage_id}"
+        return state
+
+    totals = session.execute(
+        sa.select(Application.state, Application.stage_id, sa.func.count())
+        .where(Application.vacancy_id == vacancy.id).group_by(Application.state, Application.stage_id)
+    ).all()
+    for state, stage_id, count in totals:
+        by_key[key_of(getattr(state, "value", state), stage_id)].total += count
+    for column in columns:
+        if not column.total:
+            continue
+        stmt = sa.select(Application).where(Application.vacancy_id == vacancy.id).options(
+            joinedload(Application.resume), joinedload(Application.seeker), joinedload(Application.centre)
+        )
+        if column.key == "closed":
+            stmt = stmt.where(Application.state.in_(CLOSED_STATES))
+        elif column.stage is not None:
+            stmt = stmt.where(Application.state == column.state, Application.stage_id == column.stage.id)
+        else:
+            own_ids = [s.id for s in stages if s.state.value == column.state]
+            stmt = stmt.where(Application.state == column.state)
+            if own_ids:
+                stmt = stmt.where(sa.or_(Application.stage_id.is_(None), Application.stage_id.not_in(own_ids)))
+        limit = None if expand == column.key else per_column
+        column.cards = list(session.scalars(stmt.order_by(Application.updated_at.desc(), Application.id.desc()).limit(limit)))
+    return vacancy, columns
+
+
+def hiring_overview(session: Session, actor: Actor) -> list[tuple[Vacancy, dict[str, int]]]:
+    """The organisation's vacancies with application counts per state."""
+    require_org(session, actor, actor.organisation_id)
+    rows = vacancies.organisation_vacancies(session, actor, actor.organisation_id)
+    counts: dict[int, Counter] = {v.id: Counter() for v in rows}
+    if rows:
+        for vacancy_id, state, count in session.execute(
+            sa.select(Application.vacancy_id, Application.state, sa.func.count())
+            .where(Application.vacancy_id.in_(list(counts))).group_by(Application.vacancy_id, Application.state)
+        ):
+            counts[vacancy_id][getattr(state, "value", state)] = count
+    return [(v, dict(counts[v.id])) for v in rows]
+
+
+CANDIDATE_FILTERS = ("active", "hidden", "departed")
+
+
+def candidates(
+    session: Session, actor: Actor, which: str = "active", *, page: int = 1, per_page: int = 25
+) -> tuple[list[Application], int]:
+    """The organisation's candidate database (R-EMP-11): the latest application of each resume."""
+    require_scope(actor, READ_SCOPE)
+    require_org(session, actor, actor.organisation_id)
+    latest = (
+        sa.select(sa.func.max(Application.id).label("id"))
+        .where(_org_scope(actor.organisation_id)).group_by(Application.resume_id).subquery()
+    )
+    stmt = (
+        sa.select(Application).join(latest, latest.c.id == Application.id)
+        .join(Resume, Resume.id == Application.resume_id).join(SeekerProfile, SeekerProfile.id == Application.seeker_id)
+    )
+    if which == "departed":
+        stmt = stmt.where(SeekerProfile.departed_at.is_not(None))
+    elif which == "hidden":
+        stmt = stmt.where(SeekerProfile.departed_at.is_(None), Resume.visibility != Visibility.ACTIVE)
+    else:
+        stmt = stmt.where(SeekerProfile.departed_at.is_(None), Resume.visibility == Visibility.ACTIVE)
+    total = session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(
+        stmt.options(joinedload(Application.resume), joinedload(Application.seeker), joinedload(Application.vacancy))
+        .order_by(Application.updated_at.desc(), Application.id.desc()).limit(per_page).offset((page - 1) * per_page)
+    )
+    return list(rows), total
+
+
+DEADLINE_BUCKETS = ("due_today", "overdue", "waiting", "answered")
+
+
+def centre_deadlines(
+    session: Session, actor: Actor, bucket: str = "due_today", *, now: dt.datetime | None = None, limit: int = 200
+) -> tuple[list[Application], dict[str, int]]:
+    """The district centre's referrals by the state of their three-working-day clock."""
+    require_scope(actor, READ_SCOPE)
+    if not (actor.is_centre_staff or actor.is_admin):
+        raise deny(_l("Only employment-centre staff see the referral deadlines."))
+    require_org(session, actor, actor.organisation_id)
+    now = now or utcnow()
+    today_end = dt.datetime.combine(to_local(now).date() + dt.timedelta(days=1), dt.time(), tzinfo=ALMATY).astimezone(dt.UTC)
+    a = Application
+    base = sa.select(a).where(a.centre_id == actor.organisation_id, a.origin == ApplicationOrigin.REFERRAL)
+    waiting = sa.and_(a.answered_at.is_(None), a.state.in_(states.OPEN_STATE_LIST))
+    conditions = {
+        "due_today": sa.and_(waiting, a.answer_due_at >= now, a.answer_due_at < today_end),
+        "overdue": sa.or_(sa.and_(waiting, a.answer_due_at < now), a.state == ApplicationState.AUTO_REJECTED),
+        "waiting": sa.and_(waiting, a.answer_due_at >= today_end),
+        "answered": a.answered_at.is_not(None),
+    }
+    totals = {
+        key: session.scalar(sa.select(sa.func.count()).select_from(base.where(cond).subquery())) or 0
+        for key, cond in conditions.items()
+    }
+    order = a.answer_due_at.desc() if bucket in ("answered", "overdue") else a.answer_due_at.asc()
+    rows = session.scalars(
+        base.where(conditions.get(bucket, conditions["due_today"]))
+        .options(joinedload(a.seeker), joinedload(a.vacancy).joinedload(Vacancy.organisation), joinedload(a.resume))
+        .order_by(order, a.id).limit(limit)
+    )
+    return list(rows), totals
+
+
+def organisation_statistics(session: Session, actor: Actor, *, days: int = 30) -> dict[str, Any]:
+    """Daily and overall counts for an employer or agency (R-EMP-8, R-AG-6)."""
+    require_scope(actor, READ_SCOPE)
+    require_org(session, actor, actor.organisation_id)
+    org = actor.organisation_id
+    own_vacancies = sa.or_(Vacancy.organisation_id == org, Vacancy.source_organisation_id == org)
+    scope = _org_scope(org)
+    overall = {
+        "vacancies": session.scalar(sa.select(sa.func.count()).where(own_vacancies)) or 0,
+        "published": session.scalar(sa.select(sa.func.count()).where(own_vacancies, Vacancy.status == "published")) or 0,
+        "views": session.scalar(sa.select(sa.func.coalesce(sa.func.sum(Vacancy.view_count), 0)).where(own_vacancies)) or 0,
+    }
+    for origin in ApplicationOrigin:
+        overall[f"{origin.value}s"] = session.scalar(sa.select(sa.func.count()).where(scope, Application.origin == origin)) or 0
+    e = ApplicationEvent
+    in_scope_events = sa.select(e).join(Application, Application.id == e.application_id).where(scope)
+    overall["interviews"] = session.scalar(
+        sa.select(sa.func.count(sa.distinct(e.application_id))).join(Application, Application.id == e.application_id)
+        .where(scope, e.to_state == "interview")
+    ) or 0
+    overall["hires"] = session.scalar(sa.select(sa.func.count()).where(scope, Application.state == ApplicationState.HIRED)) or 0
+    answered = session.execute(
+        sa.select(Application.created_at, Application.answered_at).where(scope, Application.answered_at.is_not(None))
+    ).all()
+    overall["average_answer_hours"] = (
+        round(sum((b - c).total_seconds() for c, b in answered) / len(answered) / 3600, 1) if answered else None
+    )
+
+    start_day = local_today() - dt.timedelta(days=days - 1)
+    since = dt.datetime.combine(start_day, dt.time(), tzinfo=ALMATY).astimezone(dt.UTC)
+    day_keys = [(start_day + dt.timedelta(days=i)).isoformat() for i in range(days)]
+    series: dict[str, Counter] = {name: Counter() for name in ("responses", "invitations", "referrals", "interviews", "hires", "published")}
+    for created, origin in session.execute(sa.select(Application.created_at, Application.origin).where(scope, Application.created_at >= since)):
+        series[f"{getattr(origin, 'value', origin)}s"][to_local(created).date().isoformat()] += 1
+    for created, to_state in session.execute(
+        in_scope_events.with_only_columns(e.created_at, e.to_state).where(e.created_at >= since, e.to_state.in_(("interview", "hired")))
+    ):
+        series["interviews" if to_state == "interview" else "hires"][to_local(created).date().isoformat()] += 1
+    for (published,) in session.execute(sa.select(Vacancy.published_at).where(own_vacancies, Vacancy.published_at >= since)):
+        series["published"][to_local(published).date().isoformat()] += 1
+    daily = {name: [counter.get(day, 0) for day in day_keys] for name, counter in series.items()}
+    return {"overall": overall, "days": day_keys, "daily": daily}

@@ -1,0 +1,1 @@
+"""Employment-centre cabinet: matching registered seekers to vacancies, referrals and their deadlines."""
