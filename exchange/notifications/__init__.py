@@ -1,0 +1,1 @@
+"""Notification centre: what to tell whom (events → recipients), the inbox, preferences, Telegram links."""

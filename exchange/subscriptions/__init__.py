@@ -1,0 +1,1 @@
+"""Saved searches: seekers follow vacancy searches, employers and agencies follow resume searches."""

@@ -1,0 +1,1 @@
+"""Local servers that speak real providers' protocols, for tests."""
