@@ -56,6 +56,10 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
                 "Nightly index consistency check (02:30)"),
     PeriodicJob("webhook-retries", "exchange.api.jobs.retry_due_webhooks", "* * * * *", "notify", 300,
                 "Retry webhook deliveries whose back-off has passed"),
+    PeriodicJob("notifications-send-due", "exchange.notifications.jobs.send_due", "* * * * *", "notify", 300,
+                "Send notification retries and messages held back by quiet hours or rate limits"),
+    PeriodicJob("saved-search-alerts", "exchange.subscriptions.jobs.match_new_documents", "*/5 * * * *", "notify", 600,
+                "Instant alerts: match micro-batches of newly published documents to saved searches"),
     PeriodicJob("indicators-rollup", "exchange.indicators.jobs.rollup", "15 0 * * *", "default", 1800,
                 "Nightly roll-up of the programme's platform indicators (00:15)"),
 )
