@@ -233,5 +233,25 @@ def load(schema: Schema, data: Mapping[str, Any] | None, *, partial: bool = Fals
         raise ValidationFailed(_flatten(exc.messages)) from None
 
 
+def load_checked(schema: Schema, data: Mapping[str, Any] | None, check) -> dict[str, Any]:
+    """Validate with ``schema`` and then ``check(values)``, reporting both kinds of errors at once.
+
+    When some fields fail the schema, ``check`` still runs on the fields that passed, so
+    a person sees every problem in one round trip rather than one layer at a time.
+    """
+    try:
+        values = schema.load(dict(data or {}))
+    except ValidationError as exc:
+        errors = _flatten(exc.messages)
+        partial = exc.valid_data if isinstance(exc.valid_data, dict) else {}
+        try:
+            check(dict(partial))
+        except ValidationFailed as more:
+            for name, messages in more.fields.items():
+                errors.setdefault(name, messages)
+        raise ValidationFailed(errors) from None
+    return check(values)
+
+
 def today() -> dt.date:
     return dt.date.today()

@@ -124,7 +124,7 @@ def create_resume(session: Session, actor: Actor, seeker_id: int, data: dict[str
         raise NotFound(_l("No such job seeker."))
     if not seekers.can_edit(session, actor, profile):
         raise deny()
-    values = check_common(session, schemas.load(ResumeSchema(), data))
+    values = schemas.load_checked(ResumeSchema(), data, lambda v: check_common(session, v))
     source = _source_for(actor)
     if values.get("external_id") and source != RecordSource.AGENCY:
         values.pop("external_id")
@@ -144,7 +144,7 @@ def update_resume(session: Session, actor: Actor, resume_id: int, data: dict[str
     resume = get_editable(session, actor, resume_id)
     if resume.visibility == Visibility.ARCHIVED:
         raise Conflict(_l("An archived resume cannot be edited; create a new one."))
-    values = check_common(session, schemas.load(ResumeSchema(), data))
+    values = schemas.load_checked(ResumeSchema(), data, lambda v: check_common(session, v))
     values.pop("external_id", None)
     for key, value in values.items():
         setattr(resume, key, value)

@@ -55,7 +55,7 @@ CLOSE_REASONS = ("filled", "cancelled", "expired", "employer_request", "moderati
 
 
 def _validate(session: Session, data: dict[str, Any]) -> dict[str, Any]:
-    values = check_common(session, schemas.load(VacancySchema(), data))
+    values = schemas.load_checked(VacancySchema(), data, lambda v: check_common(session, v))
     if values.get("salary_from") and values.get("salary_to") and values["salary_from"] > values["salary_to"]:
         raise ValidationFailed({"salary_to": [_l("The upper bound is below the lower bound.")]})
     return values
