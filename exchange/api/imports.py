@@ -1,0 +1,263 @@
+"""Bulk import of vacancies or resumes (NDJSON or CSV), line by line through the ordinary operations.
+
+The upload is stored with the :class:`Import` row; an ``import.requested`` outbox event
+hands it to :func:`process` after commit (inline in the embedded mode, an RQ worker
+otherwise). Each line runs in its own savepoint, so one bad line is reported and
+skipped while the rest go in. The same ``external_id`` from the same organisation
+updates the earlier record instead of duplicating it. Progress is committed in
+batches, and a retried job continues after the last committed line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from exchange import outbox
+from exchange.api.keys import effective_scopes
+from exchange.api.models import ApiKey, Import, ImportFormat, ImportKind, ImportStatus
+from exchange.auth import Actor, deny, require_org, require_scope
+from exchange.db import Database, utcnow
+from exchange.errors import DomainError, NotFound, ValidationFailed, field_error
+from exchange.i18n import lazy_gettext as _l
+from exchange.organisations.models import Organisation
+from exchange.resumes import operations as resumes
+from exchange.resumes.models import Resume
+from exchange.seekers import operations as seekers
+from exchange.vacancies import operations as vacancies
+from exchange.vacancies.models import Vacancy, VacancyStatus
+
+log = logging.getLogger(__name__)
+
+BATCH = 500
+MAX_STORED_ERRORS = 1000
+SCOPE_FOR_KIND = {ImportKind.VACANCIES: "write-vacancies", ImportKind.RESUMES: "write-resumes"}
+# CSV cells that hold lists; items are separated by ";" (commas appear inside values).
+CSV_LIST_FIELDS = ("skills", "driving_licences")
+
+
+def create_import(session: Session, actor: Actor, kind: str, fmt: str, content: str, *, max_lines: int, api_key_id: int | None = None) -> Import:
+    try:
+        import_kind, import_format = ImportKind(kind), ImportFormat(fmt)
+    except ValueError:
+        raise field_error("kind", _l("Choose vacancies or resumes, as NDJSON or CSV.")) from None
+    require_scope(actor, SCOPE_FOR_KIND[import_kind])
+    if actor.organisation_id is None:
+        raise deny()
+    require_org(session, actor, actor.organisation_id)
+    if "\x00" in content:
+        raise field_error("file", _l("The file is not text."))
+    lines = len(list(_raw_lines(content, import_format)))
+    if lines == 0:
+        raise field_error("file", _l("The file has no records."))
+    if lines > max_lines:
+        raise field_error("file", _l("At most %(n)s records per file; split it.", n=max_lines))
+    item = Import(
+        organisation_id=actor.organisation_id, api_key_id=api_key_id, kind=import_kind, format=import_format,
+        content=content, total_lines=lines,
+    )
+    session.add(item)
+    session.flush()
+    outbox.emit(session, "import.requested", "import", item.id, {"organisation_id": item.organisation_id}, actor.user_id)
+    return item
+
+
+def get_import(session: Session, actor: Actor, import_id: int) -> Import:
+    item = session.get(Import, import_id)
+    if item is None or (item.organisation_id != actor.organisation_id and not actor.is_admin):
+        raise NotFound(_l("No such import."))
+    return item
+
+
+def list_imports(session: Session, actor: Actor, limit: int = 50) -> list[Import]:
+    if actor.organisation_id is None:
+        raise deny()
+    return list(
+        session.scalars(sa.select(Import).where(Import.organisation_id == actor.organisation_id).order_by(Import.id.desc()).limit(limit))
+    )
+
+
+def _raw_lines(content: str, fmt: ImportFormat) -> Iterator[tuple[int, Any]]:
+    """(line number, raw record) pairs; a record that cannot be parsed is yielded as an exception."""
+    if fmt == ImportFormat.NDJSON:
+        for number, line in enumerate(content.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                yield number, json.loads(line)
+            except ValueError as exc:
+                yield number, exc
+        return
+    reader = csv.DictReader(io.StringIO(content))
+    for row in reader:
+        yield reader.line_num, _csv_record(row)
+
+
+def _csv_record(row: dict[str | None, Any]) -> dict[str, Any]:
+    """Flat CSV columns to a record: ``seeker.iin`` nests, list columns split on ``;``."""
+    record: dict[str, Any] = {}
+    for key, value in row.items():
+        if key is None or value is None or value == "":
+            continue
+        if key in CSV_LIST_FIELDS:
+            value = [v.strip() for v in value.split(";") if v.strip()]
+        head, _, tail = key.partition(".")
+        if tail:
+            record.setdefault(head, {})[tail] = value
+        else:
+            record[key] = value
+    return record
+
+
+def _error_entry(number: int, record: Any, error: Exception) -> dict[str, Any]:
+    external_id = record.get("external_id") if isinstance(record, dict) else None
+    if isinstance(error, DomainError):
+        return {"line": number, "external_id": external_id, **error.as_dict()}
+    return {"line": number, "external_id": external_id, "code": "bad_request", "message": str(_l("This line is not a JSON object.")), "fields": {}}
+
+
+def _find_vacancy(session: Session, organisation_id: int, external_id: str) -> Vacancy | None:
+    return session.scalar(
+        sa.select(Vacancy).where(
+            Vacancy.external_id == external_id,
+            sa.or_(
+                Vacancy.source_organisation_id == organisation_id,
+                sa.and_(Vacancy.organisation_id == organisation_id, Vacancy.source_organisation_id.is_(None)),
+            ),
+        )
+    )
+
+
+def _import_vacancy(session: Session, actor: Actor, record: dict[str, Any]) -> bool:
+    """Create or update one vacancy; returns True when it was created."""
+    external_id = record.get("external_id")
+    if not external_id or not isinstance(external_id, str):
+        raise field_error("external_id", _l("Every imported record needs its own external_id."))
+    existing = _find_vacancy(session, actor.organisation_id, external_id)
+    if existing is None:
+        vacancy = vacancies.create_vacancy(session, actor, record)
+    else:
+        vacancy = existing
+        if vacancy.status in (VacancyStatus.CLOSED, VacancyStatus.ARCHIVED) and record.get("status") == "published":
+            vacancies.reopen_vacancy(session, actor, vacancy.id)
+        vacancies.update_vacancy(session, actor, vacancy.id, record)
+    wanted = record.get("status")
+    if wanted == "published" and vacancy.status != VacancyStatus.PUBLISHED:
+        vacancies.publish_vacancy(session, actor, vacancy.id)
+    elif wanted == "closed" and vacancy.status != VacancyStatus.CLOSED:
+        vacancies.close_vacancy(session, actor, vacancy.id, record.get("close_reason") or "employer_request")
+    elif wanted == "draft" and vacancy.status == VacancyStatus.PUBLISHED:
+        vacancies.unpublish_vacancy(session, actor, vacancy.id)
+    return existing is None
+
+
+def _seeker_for(session: Session, actor: Actor, data: Any) -> int:
+    if not isinstance(data, dict):
+        raise field_error("seeker", _l("Give the person's data in “seeker” (iin, last_name, first_name, kato_code)."))
+    iin = str(data.get("iin") or "").strip()
+    profile = seekers.get_by_iin(session, iin) if iin else None
+    if profile is None:
+        try:
+            profile = seekers.create_profile(session, actor, data)
+        except ValidationFailed as error:
+            raise ValidationFailed({f"seeker.{k}": v for k, v in error.fields.items()}) from None
+    elif not seekers.can_edit(session, actor, profile):
+        raise field_error("seeker.iin", _l("This person is on the exchange and manages their own data; ask them to apply."))
+    return profile.id
+
+
+def _import_resume(session: Session, actor: Actor, record: dict[str, Any]) -> bool:
+    external_id = record.get("external_id")
+    if not external_id or not isinstance(external_id, str):
+        raise field_error("external_id", _l("Every imported record needs its own external_id."))
+    existing = session.scalar(
+        sa.select(Resume).where(Resume.source_organisation_id == actor.organisation_id, Resume.external_id == external_id)
+    )
+    if existing is None:
+        seeker_id = _seeker_for(session, actor, record.get("seeker"))
+        resume = resumes.create_resume(session, actor, seeker_id, record)
+    else:
+        resume = resumes.update_resume(session, actor, existing.id, record)
+    if record.get("publish") in (True, "true", "1", "yes"):
+        resumes.publish_resume(session, actor, resume.id, {"until": record.get("publish_until"), "consent_publish": record.get("consent_publish")})
+    return existing is None
+
+
+IMPORTERS = {ImportKind.VACANCIES: _import_vacancy, ImportKind.RESUMES: _import_resume}
+
+
+def _actor(session: Session, item: Import) -> Actor:
+    organisation = session.get(Organisation, item.organisation_id)
+    key = session.get(ApiKey, item.api_key_id) if item.api_key_id else None
+    scopes = effective_scopes(key.scopes) if key is not None else frozenset()
+    return Actor(user=None, organisation=organisation, via="api" if item.api_key_id else "job", scopes=scopes)
+
+
+def process(database: Database, import_id: int) -> dict[str, Any]:
+    """Run (or continue) an import; returns its counters. Retry-safe: done lines are not redone."""
+    with database.unit_of_work() as session:
+        item = session.get(Import, import_id)
+        if item is None or item.status in (ImportStatus.FINISHED, ImportStatus.FAILED):
+            return {"skipped": True}
+        item.status = ImportStatus.RUNNING
+        item.started_at = item.started_at or utcnow()
+        kind, fmt, content, start_after = item.kind, item.format, item.content, item.processed_lines
+    importer = IMPORTERS[kind]
+    records = [(n, r) for n, r in _raw_lines(content, fmt)]
+    position = start_after
+    while position < len(records):
+        batch = records[position : position + BATCH]
+        with database.unit_of_work() as session:
+            item = session.get(Import, import_id)
+            actor = _actor(session, item)
+            created = updated = failed = 0
+            errors: list[dict[str, Any]] = []
+            for number, record in batch:
+                savepoint = session.begin_nested()
+                try:
+                    if not isinstance(record, dict):
+                        raise record if isinstance(record, Exception) else ValueError("not an object")
+                    if importer(session, actor, record):
+                        created += 1
+                    else:
+                        updated += 1
+                    savepoint.commit()
+                except (DomainError, ValueError, TypeError) as exc:
+                    savepoint.rollback()
+                    failed += 1
+                    errors.append(_error_entry(number, record, exc))
+            item.created_count += created
+            item.updated_count += updated
+            item.failed_count += failed
+            room = MAX_STORED_ERRORS - len(item.errors)
+            if errors and room > 0:
+                item.errors = [*item.errors, *errors[:room]]
+            position += len(batch)
+            item.processed_lines = position
+    with database.unit_of_work() as session:
+        item = session.get(Import, import_id)
+        item.status = ImportStatus.FINISHED
+        item.finished_at = utcnow()
+        outbox.emit(
+            session, "import.finished", "import", item.id,
+            {"import_id": item.id, "organisation_id": item.organisation_id, "created": item.created_count,
+             "updated": item.updated_count, "failed": item.failed_count},
+        )
+        return {"created": item.created_count, "updated": item.updated_count, "failed": item.failed_count}
+
+
+def fail(database: Database, import_id: int, reason: str) -> None:
+    with database.unit_of_work() as session:
+        item = session.get(Import, import_id)
+        if item is None:
+            raise NotFound()
+        item.status = ImportStatus.FAILED
+        item.finished_at = utcnow()
+        item.errors = [*item.errors, {"line": None, "code": "job_failed", "message": reason[:500], "fields": {}}][:MAX_STORED_ERRORS + 1]
