@@ -1,0 +1,212 @@
+"""Index documents: one serializer per record type, used by every backend and by reindex.
+
+A document is plain JSON-able data built from the database row (the source of truth).
+``None`` from :func:`vacancy_document` / :func:`resume_document` means "this record
+must not be in the index" (draft, closed, archived, expired, unpublished), so sync,
+reindex and check all agree on what belongs there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from exchange.classifiers import operations as classifiers
+from exchange.classifiers.models import Scheme
+from exchange.db import utcnow
+from exchange.organisations.models import Organisation
+from exchange.resumes.models import Resume, Visibility
+from exchange.seekers.models import Registration, SeekerProfile
+from exchange.vacancies.models import Vacancy, VacancyStatus
+
+KINDS = ("vacancy", "resume")
+
+
+def _iso(value: dt.datetime | dt.date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _names(session: Session, scheme: Scheme, code: str | None) -> list[str]:
+    """Every language's name of a code and of its parents (searchable place and occupation words)."""
+    out: list[str] = []
+    seen: set[str] = set()
+    entry = classifiers.get(session, scheme, code)
+    while entry is not None and entry.code not in seen:
+        seen.add(entry.code)
+        out.extend(n for n in (entry.name_kk, entry.name_ru, entry.name_en) if n)
+        entry = classifiers.get(session, scheme, entry.parent_code) if entry.parent_code else None
+    return out
+
+
+def _occupation_names(session: Session, code: str | None) -> list[str]:
+    entry = classifiers.get(session, Scheme.ISCO, code)
+    return [n for n in (entry.name_kk, entry.name_ru, entry.name_en) if n] if entry else []
+
+
+def _education_rank(session: Session, code: str | None) -> int | None:
+    entry = classifiers.get(session, Scheme.EDUCATION, code)
+    return entry.rank if entry else None
+
+
+def _point(lat: float | None, lon: float | None) -> dict[str, float] | None:
+    return {"lat": lat, "lon": lon} if lat is not None and lon is not None else None
+
+
+def vacancy_document(session: Session, vacancy: Vacancy, org_name: str | None = None) -> dict[str, Any] | None:
+    if vacancy.status != VacancyStatus.PUBLISHED:
+        return None
+    salary_values = [v for v in (vacancy.salary_from, vacancy.salary_to) if v]
+    return {
+        "id": vacancy.id,
+        "version": vacancy.version,
+        "title": vacancy.title,
+        "description": "\n".join(p for p in (vacancy.description, vacancy.qualification) if p),
+        "skills": list(vacancy.skills or []),
+        "extra": " ".join(
+            [org_name or "", *_occupation_names(session, vacancy.occupation_code), *_names(session, Scheme.KATO, vacancy.kato_code)]
+        ),
+        "occupation_code": vacancy.occupation_code,
+        "kato_code": vacancy.kato_code,
+        "region_code": classifiers.region_of(session, vacancy.kato_code),
+        "location": _point(vacancy.lat, vacancy.lon),
+        "salary_from": vacancy.salary_from,
+        "salary_to": vacancy.salary_to,
+        "salary_min": min(salary_values) if salary_values else None,
+        "salary_max": max(salary_values) if salary_values else None,
+        "has_salary": bool(salary_values),
+        "employment_type": vacancy.employment_type.value,
+        "schedule": vacancy.schedule.value,
+        "working_regime": vacancy.working_regime.value,
+        "min_experience_months": vacancy.min_experience_months or 0,
+        "education_level": vacancy.education_level,
+        "education_rank": _education_rank(session, vacancy.education_level),
+        "languages": sorted({lang["code"] for lang in vacancy.languages or []}),
+        "language_levels": list(vacancy.languages or []),
+        "licences": sorted(set(vacancy.driving_licences or [])),
+        "accessible": bool(vacancy.accessible),
+        "health_restrictions": bool((vacancy.health_restrictions or "").strip()),
+        "kind": vacancy.kind.value,
+        "organisation_id": vacancy.organisation_id,
+        "published_at": _iso(vacancy.published_at),
+    }
+
+
+def resume_indexable(resume: Resume, now: dt.datetime) -> bool:
+    """Published, not archived, not expired; hidden ones stay for their owner and centre."""
+    return (
+        resume.visibility != Visibility.ARCHIVED
+        and resume.published_at is not None
+        and (resume.expires_at is None or resume.expires_at > now)
+    )
+
+
+def resume_document(
+    session: Session, resume: Resume, centre_id: int | None = None, now: dt.datetime | None = None
+) -> dict[str, Any] | None:
+    now = now or utcnow()
+    if not resume_indexable(resume, now):
+        return None
+    seeker: SeekerProfile = resume.seeker
+    return {
+        "id": resume.id,
+        "version": resume.version,
+        "title": resume.title,
+        "description": "\n".join(
+            [resume.about or "", *(f"{w.position} {w.description or ''}" for w in resume.work_history),
+             *(f"{e.institution} {e.speciality or ''}" for e in resume.education)]
+        ),
+        "skills": list(resume.skills or []),
+        "extra": " ".join([*_occupation_names(session, resume.occupation_code), *_names(session, Scheme.KATO, resume.kato_code)]),
+        "occupation_code": resume.occupation_code,
+        "kato_code": resume.kato_code,
+        "region_code": classifiers.region_of(session, resume.kato_code),
+        "location": _point(resume.lat, resume.lon),
+        "salary_min": resume.desired_salary,
+        "salary_max": resume.desired_salary,
+        "has_salary": resume.desired_salary is not None,
+        "employment_type": resume.desired_employment_type,
+        "schedule": resume.desired_schedule,
+        "working_regime": resume.desired_working_regime,
+        "experience_months": resume.experience_months or 0,
+        "education_level": resume.education_level,
+        "education_rank": _education_rank(session, resume.education_level),
+        "languages": sorted({lang["code"] for lang in resume.languages or []}),
+        "language_levels": list(resume.languages or []),
+        "licences": sorted(set(resume.driving_licences or [])),
+        "accessibility_needs": bool((resume.accessibility_needs or "").strip()) or bool(seeker.has_disability),
+        "willing_to_relocate": bool(resume.willing_to_relocate),
+        "available_from": _iso(resume.available_from),
+        "birth_date": _iso(seeker.birth_date),
+        "visibility": resume.visibility.value,
+        "consent": seeker.consent_publish_at is not None,
+        "departed": seeker.departed_at is not None,
+        "seeker_id": seeker.id,
+        "owner_user_id": seeker.user_id,
+        "centre_id": centre_id,
+        "source_organisation_id": resume.source_organisation_id,
+        "published_at": _iso(resume.published_at),
+        "expires_at": _iso(resume.expires_at),
+    }
+
+
+def load_vacancies(session: Session, ids: list[int]) -> dict[int, Vacancy]:
+    rows = session.scalars(sa.select(Vacancy).where(Vacancy.id.in_(ids)))
+    return {v.id: v for v in rows}
+
+
+def load_resumes(session: Session, ids: list[int]) -> dict[int, Resume]:
+    rows = session.scalars(
+        sa.select(Resume)
+        .where(Resume.id.in_(ids))
+        .options(selectinload(Resume.seeker), selectinload(Resume.work_history), selectinload(Resume.education))
+    )
+    return {r.id: r for r in rows}
+
+
+def open_centres(session: Session, seeker_ids: list[int]) -> dict[int, int]:
+    """The centre where each seeker is registered right now."""
+    rows = session.execute(
+        sa.select(Registration.seeker_id, Registration.centre_id).where(
+            Registration.seeker_id.in_(seeker_ids), Registration.deregistered_at.is_(None)
+        )
+    )
+    return dict(rows.all())
+
+
+def organisation_names(session: Session, ids: list[int]) -> dict[int, str]:
+    return dict(session.execute(sa.select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))).all())
+
+
+def build(session: Session, kind: str, ids: list[int], now: dt.datetime | None = None) -> dict[int, dict[str, Any] | None]:
+    """Documents for ``ids`` (None for records that are gone or must leave the index)."""
+    out: dict[int, dict[str, Any] | None] = {i: None for i in ids}
+    if not ids:
+        return out
+    if kind == "vacancy":
+        rows = load_vacancies(session, ids)
+        names = organisation_names(session, list({v.organisation_id for v in rows.values()}))
+        for vid, vacancy in rows.items():
+            out[vid] = vacancy_document(session, vacancy, names.get(vacancy.organisation_id))
+    else:
+        rows = load_resumes(session, ids)
+        centres = open_centres(session, list({r.seeker_id for r in rows.values()}))
+        for rid, resume in rows.items():
+            out[rid] = resume_document(session, resume, centres.get(resume.seeker_id), now)
+    return out
+
+
+def indexable_ids(session: Session, kind: str, now: dt.datetime | None = None) -> dict[int, int]:
+    """id → version of every record that belongs in the index (what reindex/check compare to)."""
+    now = now or utcnow()
+    if kind == "vacancy":
+        stmt = sa.select(Vacancy.id, Vacancy.version).where(Vacancy.status == VacancyStatus.PUBLISHED)
+    else:
+        stmt = sa.select(Resume.id, Resume.version).where(
+            Resume.visibility != Visibility.ARCHIVED,
+            Resume.published_at.is_not(None),
+            sa.or_(Resume.expires_at.is_(None), Resume.expires_at > now),
+        )
+    return dict(session.execute(stmt).all())

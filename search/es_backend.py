@@ -1,0 +1,417 @@
+"""Elasticsearch 8 backend using core features only (see DESIGN.md).
+
+Each kind lives in a versioned index (``<prefix>-vacancy-<stamp>``) behind a read
+alias (``<prefix>-vacancy``) and a write alias (``<prefix>-vacancy-write``). Writes
+use the row version as external version (``external_gte``: an older update is
+rejected, a re-delivered one is harmless). Rebuilds stream from the database into a
+new index with the bulk API and swap both aliases in one atomic request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from elasticsearch import ApiError, Elasticsearch, NotFoundError, helpers
+
+from exchange.timeutil import ALMATY
+from search import text
+from search.backend import (
+    AGE_BANDS,
+    MULTI_FACET_FIELDS,
+    PUBLISHED_STEPS,
+    RADIUS_STEPS,
+    RESUME_EXPERIENCE_STEPS,
+    SALARY_STEPS,
+    TERM_FACET_FIELDS,
+    TERM_FACET_SIZE,
+    VACANCY_EXPERIENCE_STEPS,
+    RawResult,
+    SearchBackend,
+)
+from search.params import Clause, Query
+from search.sql_backend import years_ago
+
+# Searched copies of the text fields, with "ё" folded to "е" (the node has no mapping char filter).
+TEXT_FIELDS = {"title": 3.0, "skills": 2.0, "description": 1.0, "extra": 0.7}
+SEARCH_PREFIX = "s_"
+LANGS = ("ru", "kk", "en")
+
+
+def analysis() -> dict[str, Any]:
+    filters: dict[str, Any] = {}
+    for lang in LANGS:
+        filters[f"stop_{lang}"] = {"type": "stop", "stopwords": text.stop_word_list(lang)}
+    filters["hunspell_ru"] = {"type": "hunspell", "locale": "ru_RU", "dedup": True}
+    filters["hunspell_kk"] = {"type": "hunspell", "locale": "kk_KZ", "dedup": True}
+    filters["hunspell_en"] = {"type": "hunspell", "locale": "en_US", "dedup": True}
+    stops = [f"stop_{lang}" for lang in LANGS]
+    analyzers = {"birzha_plain": {"type": "custom", "tokenizer": "standard", "filter": ["lowercase", *stops]}}
+    for lang in LANGS:
+        analyzers[f"birzha_{lang}"] = {"type": "custom", "tokenizer": "standard", "filter": ["lowercase", *stops, f"hunspell_{lang}"]}
+    return {"filter": filters, "analyzer": analyzers}
+
+
+def _text_field() -> dict[str, Any]:
+    return {
+        "type": "text", "analyzer": "birzha_plain",
+        "fields": {lang: {"type": "text", "analyzer": f"birzha_{lang}"} for lang in LANGS},
+    }
+
+
+def mapping(kind: str) -> dict[str, Any]:
+    keyword = {"type": "keyword"}
+    props: dict[str, Any] = {
+        "id": {"type": "long"}, "version": {"type": "long"},
+        **{name: {"type": "text", "index": False} for name in TEXT_FIELDS},
+        **{SEARCH_PREFIX + name: _text_field() for name in TEXT_FIELDS},
+        "suggest": {"type": "completion", "analyzer": "simple", "max_input_length": 100},
+        "occupation_code": keyword, "kato_code": keyword, "region_code": keyword, "location": {"type": "geo_point"},
+        "salary_min": {"type": "long"}, "salary_max": {"type": "long"}, "has_salary": {"type": "boolean"},
+        "employment_type": keyword, "schedule": keyword, "working_regime": keyword, "education_level": keyword,
+        "education_rank": {"type": "integer"}, "languages": keyword, "licences": keyword,
+        "language_levels": {"type": "object", "enabled": False}, "published_at": {"type": "date"},
+    }
+    if kind == "vacancy":
+        props.update({
+            "salary_from": {"type": "long"}, "salary_to": {"type": "long"}, "min_experience_months": {"type": "integer"},
+            "accessible": {"type": "boolean"}, "health_restrictions": {"type": "boolean"}, "kind": keyword,
+            "organisation_id": {"type": "long"},
+        })
+    else:
+        props.update({
+            "experience_months": {"type": "integer"}, "accessibility_needs": {"type": "boolean"},
+            "willing_to_relocate": {"type": "boolean"}, "available_from": {"type": "date"}, "birth_date": {"type": "date"},
+            "visibility": keyword, "consent": {"type": "boolean"}, "departed": {"type": "boolean"},
+            "seeker_id": {"type": "long"}, "owner_user_id": {"type": "long"}, "centre_id": {"type": "long"},
+            "source_organisation_id": {"type": "long"}, "expires_at": {"type": "date"},
+        })
+    return {"dynamic": "strict", "properties": props}
+
+
+def _terms(field: str, values) -> dict[str, Any]:
+    return {"terms": {field: sorted(values)}}
+
+
+class ElasticsearchBackend(SearchBackend):
+    name = "elasticsearch"
+
+    def __init__(self, url: str, prefix: str, timeout: float) -> None:
+        self.prefix = prefix
+        self.client = Elasticsearch(url, request_timeout=timeout, retry_on_timeout=True, max_retries=2)
+        self.refresh: bool | str = True  # sync makes changes visible at once; bulk rebuilds refresh at the end
+
+    def read_alias(self, kind: str) -> str:
+        return f"{self.prefix}-{kind}"
+
+    def write_alias(self, kind: str) -> str:
+        return f"{self.prefix}-{kind}-write"
+
+    def _new_index(self, kind: str, aliases: bool) -> str:
+        name = f"{self.prefix}-{kind}-{time.strftime('%Y%m%d%H%M%S')}-{time.monotonic_ns() % 1_000_000:06d}"
+        body: dict[str, Any] = {
+            "settings": {"number_of_shards": 1, "number_of_replicas": 0, "analysis": analysis(), "max_result_window": 10000},
+            "mappings": mapping(kind),
+        }
+        if aliases:
+            body["aliases"] = {self.read_alias(kind): {}, self.write_alias(kind): {"is_write_index": True}}
+        self.client.indices.create(index=name, **body)
+        return name
+
+    def ensure(self) -> None:
+        for kind in ("vacancy", "resume"):
+            if not self.client.indices.exists_alias(name=self.read_alias(kind)):
+                self._new_index(kind, aliases=True)
+
+    # --- writing ---------------------------------------------------------------
+    def _source(self, kind: str, doc: dict[str, Any]) -> dict[str, Any]:
+        src = dict(doc)
+        for name in TEXT_FIELDS:
+            value = doc.get(name)
+            folded = " \n".join(value) if isinstance(value, list) else (value or "")
+            src[SEARCH_PREFIX + name] = text.normalise(folded)
+        public = kind == "vacancy" or (doc.get("visibility") == "active" and doc.get("consent"))
+        if public and doc.get("title"):
+            src["suggest"] = {"input": [doc["title"][:100]]}
+        return src
+
+    def _actions(self, kind: str, docs: Iterable[tuple[int, int, dict[str, Any] | None]], index: str | None = None):
+        index = index or self.write_alias(kind)
+        for doc_id, version, doc in docs:
+            base = {"_index": index, "_id": str(doc_id), "version": version, "version_type": "external_gte"}
+            if doc is None:
+                yield {"_op_type": "delete", **base}
+            else:
+                yield {"_op_type": "index", **base, "_source": self._source(kind, doc)}
+
+    def apply(self, kind: str, docs: Iterable[tuple[int, int, dict[str, Any] | None]]) -> int:
+        items = list(docs)
+        if not items:
+            return 0
+        self.ensure()
+        applied = 0
+        for ok, info in helpers.streaming_bulk(
+            self.client, self._actions(kind, items), chunk_size=1000, raise_on_error=False, refresh=self.refresh
+        ):
+            result = next(iter(info.values()))
+            status = result.get("status", 200)
+            if ok:
+                applied += 1
+            elif status in (404, 409):
+                continue  # already gone / a newer version is indexed: nothing to do
+            else:
+                raise RuntimeError(f"bulk {kind} failed: {result.get('error')}")
+        return applied
+
+    def rebuild(self, kind, batches, expected, force) -> dict[str, Any]:
+        new = self._new_index(kind, aliases=False)
+        self.client.indices.put_settings(index=new, settings={"index": {"refresh_interval": "-1"}})
+        count = 0
+        try:
+            for batch in batches:
+                for ok, info in helpers.streaming_bulk(self.client, self._actions(kind, batch, new), chunk_size=2000, raise_on_error=False):
+                    if not ok:
+                        raise RuntimeError(f"bulk {kind} failed: {next(iter(info.values())).get('error')}")
+                count += len(batch)
+            self.client.indices.put_settings(index=new, settings={"index": {"refresh_interval": "1s"}})
+            self.client.indices.refresh(index=new)
+            indexed = self.client.count(index=new)["count"]
+            old = list(self.client.indices.get_alias(name=self.read_alias(kind)).keys()) if self.client.indices.exists_alias(
+                name=self.read_alias(kind)) else []
+            before = sum(self.client.count(index=o)["count"] for o in old)
+            sane = indexed == expected == count and (force or before == 0 or indexed >= before // 2)
+            if not sane:
+                self.client.indices.delete(index=new)
+                return {"kind": kind, "indexed": indexed, "expected": expected, "previous": before, "swapped": False}
+            actions: list[dict[str, Any]] = [
+                {"add": {"index": new, "alias": self.read_alias(kind)}},
+                {"add": {"index": new, "alias": self.write_alias(kind), "is_write_index": True}},
+            ]
+            for name in old:
+                actions.append({"remove": {"index": name, "alias": self.read_alias(kind)}})
+            for name in self._indices_with(self.write_alias(kind)):
+                actions.append({"remove": {"index": name, "alias": self.write_alias(kind)}})
+            self.client.indices.update_aliases(actions=actions)
+            for name in set(old) | set(self._indices_with(self.write_alias(kind))) - {new}:
+                self.client.indices.delete(index=name, ignore_unavailable=True)
+            return {"kind": kind, "indexed": indexed, "expected": expected, "previous": before, "swapped": True, "index": new}
+        except BaseException:
+            self.client.indices.delete(index=new, ignore_unavailable=True)
+            raise
+
+    def _indices_with(self, alias: str) -> list[str]:
+        try:
+            return list(self.client.indices.get_alias(name=alias).keys())
+        except NotFoundError:
+            return []
+
+    def reset(self) -> None:
+        self.client.indices.delete(index=f"{self.prefix}-*", ignore_unavailable=True, allow_no_indices=True, expand_wildcards="all")
+
+    # --- reading ---------------------------------------------------------------
+    def versions(self, kind: str) -> dict[int, int]:
+        self.ensure()
+        out: dict[int, int] = {}
+        after = None
+        while True:
+            body: dict[str, Any] = {"size": 5000, "sort": [{"id": "asc"}], "_source": False, "version": True,
+                                    "query": {"match_all": {}}}
+            if after is not None:
+                body["search_after"] = after
+            hits = self.client.search(index=self.read_alias(kind), **body)["hits"]["hits"]
+            if not hits:
+                return out
+            for hit in hits:
+                out[int(hit["_id"])] = int(hit["_version"])
+            after = hits[-1]["sort"]
+
+    def get_documents(self, kind: str, ids: list[int]) -> dict[int, dict[str, Any]]:
+        if not ids:
+            return {}
+        self.ensure()
+        found = self.client.mget(index=self.read_alias(kind), ids=[str(i) for i in ids])["docs"]
+        return {int(d["_id"]): self._clean(d["_source"]) for d in found if d.get("found")}
+
+    @staticmethod
+    def _clean(source: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in source.items() if k != "suggest" and not k.startswith(SEARCH_PREFIX)}
+
+    def suggest_titles(self, kind: str, prefix: str, limit: int) -> list[str]:
+        prefix = prefix.strip()
+        if not prefix:
+            return []
+        self.ensure()
+        answer = self.client.search(
+            index=self.read_alias(kind), size=0,
+            suggest={"t": {"prefix": prefix, "completion": {"field": "suggest", "size": limit, "skip_duplicates": True}}},
+        )
+        return [o["text"].lower() for o in answer["suggest"]["t"][0]["options"]]
+
+    def _clause(self, clause: Clause) -> dict[str, Any]:
+        fields = [f"{SEARCH_PREFIX}{name}{suffix}^{boost}" for name, boost in TEXT_FIELDS.items() for suffix in ("", ".ru", ".kk", ".en")]
+        if clause.phrase:
+            matched: dict[str, Any] = {"multi_match": {"query": " ".join(clause.words), "type": "phrase", "fields": fields}}
+        else:
+            matched = {"bool": {"must": [{"multi_match": {"query": w, "fields": fields}} for w in clause.words]}}
+        if clause.codes:
+            return {"bool": {"should": [matched, _terms("occupation_code", clause.codes)], "minimum_should_match": 1}}
+        return matched
+
+    def _filters(self, q: Query) -> list[dict[str, Any]]:
+        f: list[dict[str, Any]] = []
+        if q.ids is not None:
+            f.append({"ids": {"values": [str(i) for i in q.ids]}})
+        for values, name in ((q.occupation, "occupation_code"), (q.kato, "kato_code"), (q.employment_type, "employment_type"),
+                             (q.schedule, "schedule"), (q.working_regime, "working_regime"), (q.education, "education_level"),
+                             (q.language, "languages"), (q.licence, "licences")):
+            if values is not None:
+                f.append(_terms(name, values))
+        for code in sorted(q.licence_all or ()):
+            f.append({"term": {"licences": code}})
+        if q.licence_within is not None:
+            f.append({"bool": {"must_not": [{"bool": {"filter": [{"exists": {"field": "licences"}}],
+                                                      "must_not": [_terms("licences", q.licence_within or {""})]}}]}})
+        if q.radius_km is not None:
+            f.append({"geo_distance": {"distance": f"{q.radius_km}km", "location": {"lat": q.lat, "lon": q.lon}}})
+        if q.salary_from is not None:
+            f.append({"range": {"salary_max": {"gte": q.salary_from}}})
+        if q.salary_to is not None:
+            f.append({"range": {"salary_min": {"lte": q.salary_to}}})
+        if q.with_salary:
+            f.append({"exists": {"field": "salary_max"}})
+        if q.published_since is not None:
+            f.append({"range": {"published_at": {"gte": q.published_since.isoformat()}}})
+        if q.kind == "vacancy":
+            if q.min_experience is not None:
+                f.append({"range": {"min_experience_months": {"lte": q.min_experience}}})
+            if q.accessible:
+                f.append({"term": {"accessible": True}})
+            if q.kind_values is not None:
+                f.append(_terms("kind", q.kind_values))
+            if q.employer is not None:
+                f.append(_terms("organisation_id", q.employer))
+        else:
+            f.extend(self._resume_filters(q))
+        return f
+
+    def _resume_filters(self, q: Query) -> list[dict[str, Any]]:
+        today = q.now.astimezone(ALMATY).date()
+        f: list[dict[str, Any]] = [{"bool": {"should": [
+            {"bool": {"must_not": [{"exists": {"field": "expires_at"}}]}},
+            {"range": {"expires_at": {"gt": q.now.isoformat()}}},
+        ], "minimum_should_match": 1}}]
+        if q.min_experience is not None:
+            f.append({"range": {"experience_months": {"gte": q.min_experience}}})
+        if q.age_from is not None:
+            f.append({"range": {"birth_date": {"lte": years_ago(today, q.age_from).isoformat()}}})
+        if q.age_to is not None:
+            f.append({"range": {"birth_date": {"gt": years_ago(today, q.age_to + 1).isoformat()}}})
+        if q.available_by is not None:
+            f.append({"bool": {"should": [{"bool": {"must_not": [{"exists": {"field": "available_from"}}]}},
+                                          {"range": {"available_from": {"lte": q.available_by.isoformat()}}}],
+                               "minimum_should_match": 1}})
+        if q.relocate:
+            f.append({"term": {"willing_to_relocate": True}})
+        if q.region_or_relocate is not None:
+            f.append({"bool": {"should": [_terms("kato_code", q.region_or_relocate), {"term": {"willing_to_relocate": True}}],
+                               "minimum_should_match": 1}})
+        if q.accessible:
+            f.append({"term": {"accessibility_needs": True}})
+        if q.status == "active":
+            f += [{"term": {"visibility": "active"}}, {"term": {"departed": False}}]
+        elif q.status == "hidden":
+            f.append({"term": {"visibility": "hidden"}})
+        else:
+            f.append({"term": {"departed": True}})
+        vis = q.visibility
+        if vis is not None and not vis.everything:
+            allowed: list[dict[str, Any]] = []
+            if vis.public:
+                allowed.append({"bool": {"filter": [{"term": {"visibility": "active"}}, {"term": {"consent": True}}]}})
+            for value, name in ((vis.centre_id, "centre_id"), (vis.organisation_id, "source_organisation_id"), (vis.user_id, "owner_user_id")):
+                if value is not None:
+                    allowed.append({"term": {name: value}})
+            f.append({"bool": {"should": allowed, "minimum_should_match": 1}} if allowed else {"bool": {"must_not": [{"match_all": {}}]}})
+        return f
+
+    def _aggs(self, q: Query) -> dict[str, Any]:
+        aggs: dict[str, Any] = {}
+        fields = dict(TERM_FACET_FIELDS)
+        if q.kind == "resume":
+            fields.pop("kind")
+            fields.pop("employer")
+        for name, field in {**fields, **MULTI_FACET_FIELDS}.items():
+            aggs[name] = {"terms": {"field": field, "size": TERM_FACET_SIZE, "order": [{"_count": "desc"}, {"_key": "asc"}]}}
+        ranges: dict[str, Any] = {}
+        if q.kind == "vacancy":
+            ranges.update({f"min_experience__{s}": {"range": {"min_experience_months": {"lte": s}}} for s in VACANCY_EXPERIENCE_STEPS})
+            ranges.update({f"salary_from__{s}": {"range": {"salary_max": {"gte": s}}} for s in SALARY_STEPS})
+            ranges["accessible__true"] = {"term": {"accessible": True}}
+        else:
+            ranges.update({f"min_experience__{s}": {"range": {"experience_months": {"gte": s}}} for s in RESUME_EXPERIENCE_STEPS})
+            ranges.update({f"salary_to__{s}": {"range": {"salary_min": {"lte": s}}} for s in SALARY_STEPS})
+            ranges["relocate__true"] = {"term": {"willing_to_relocate": True}}
+            today = q.now.astimezone(ALMATY).date()
+            for lo, hi in AGE_BANDS:
+                ranges[f"age__{lo}-{hi}"] = {"range": {"birth_date": {"lte": years_ago(today, lo).isoformat(),
+                                                                      "gt": years_ago(today, hi + 1).isoformat()}}}
+        ranges["with_salary__true"] = {"exists": {"field": "salary_max"}}
+        for d in PUBLISHED_STEPS:
+            ranges[f"published_since__{d}"] = {"range": {"published_at": {"gte": (q.now - dt.timedelta(days=d)).isoformat()}}}
+        if q.lat is not None:
+            for r in RADIUS_STEPS:
+                ranges[f"radius_km__{r}"] = {"geo_distance": {"distance": f"{r}km", "location": {"lat": q.lat, "lon": q.lon}}}
+        aggs["ranges"] = {"filters": {"filters": ranges}}
+        return aggs
+
+    def _sort(self, q: Query) -> list[Any]:
+        sort = q.effective_sort
+        if sort == "relevance":
+            return [{"_score": "desc"}, {"id": "desc"}]
+        if sort == "date":
+            return [{"published_at": {"order": "desc", "missing": "_last"}}, {"id": "desc"}]
+        if sort == "salary":
+            return [{"salary_max": {"order": "desc", "missing": -1}}, {"id": "desc"}]
+        return [{"_geo_distance": {"location": {"lat": q.lat, "lon": q.lon}, "order": "asc", "unit": "km"}}, {"id": "asc"}]
+
+    def search(self, q: Query) -> RawResult:
+        self.ensure()
+        must = [self._clause(c) for c in q.text.must]
+        must_not = [self._clause(c) for c in q.text.must_not]
+        query: dict[str, Any] = {"bool": {"filter": self._filters(q), "must": must or [{"match_all": {}}], "must_not": must_not}}
+        concept_codes = sorted({c for clause in q.text.must for c in clause.codes})
+        if concept_codes:
+            query["bool"]["should"] = [{"constant_score": {"filter": _terms("occupation_code", concept_codes), "boost": 1.0}}]
+        if q.effective_sort == "relevance":
+            query = {"function_score": {
+                "query": query,
+                "functions": [
+                    {"gauss": {"published_at": {"origin": q.now.isoformat(), "scale": "30d", "decay": 0.5}}, "weight": 0.5},
+                    {"weight": 0.5},
+                ],
+                "score_mode": "sum", "boost_mode": "multiply",
+            }}
+        body: dict[str, Any] = {"query": query, "size": q.size, "sort": self._sort(q), "track_total_hits": True}
+        if q.facets:
+            body["aggs"] = self._aggs(q)
+        if q.after is not None:
+            body["search_after"] = q.after
+        try:
+            answer = self.client.search(index=self.read_alias(q.kind), **body)
+        except ApiError as error:
+            raise RuntimeError(f"search failed: {error}") from error
+        hits = [
+            (self._clean(h["_source"]), float(h["_score"]) if h.get("_score") is not None else 0.0, list(h["sort"]))
+            for h in answer["hits"]["hits"]
+        ]
+        facets: dict[str, list[tuple[str, int]]] = {}
+        for name, agg in (answer.get("aggregations") or {}).items():
+            if name == "ranges":
+                for key, bucket in agg["buckets"].items():
+                    facet, value = key.split("__")
+                    facets.setdefault(facet, []).append((value, bucket["doc_count"]))
+            else:
+                facets[name] = [(str(b["key"]), b["doc_count"]) for b in agg["buckets"]]
+        return RawResult(total=answer["hits"]["total"]["value"], hits=hits, facets=facets)

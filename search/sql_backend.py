@@ -1,0 +1,453 @@
+"""Embedded search: the projection tables of :mod:`search.models` queried with SQL.
+
+SQLite uses FTS5 (bm25 ranking); PostgreSQL uses ``to_tsvector('simple', …)`` with a
+GIN index. Text is stemmed in Python (:mod:`search.text`) on both sides, so both
+dialects answer the same. Filters and facets are plain SQL over indexed columns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from exchange.db import Database, utcnow
+from exchange.timeutil import ALMATY
+from search import text
+from search.backend import (
+    AGE_BANDS,
+    KM_PER_DEGREE,
+    MULTI_FACET_FIELDS,
+    PUBLISHED_STEPS,
+    RADIUS_STEPS,
+    RESUME_EXPERIENCE_STEPS,
+    SALARY_STEPS,
+    TERM_FACET_FIELDS,
+    TERM_FACET_SIZE,
+    VACANCY_EXPERIENCE_STEPS,
+    RawResult,
+    SearchBackend,
+)
+from search.models import FTS_TABLES, DocTerm, ResumeDoc, VacancyDoc
+from search.params import Clause, Query
+
+MODELS = {"vacancy": VacancyDoc, "resume": ResumeDoc}
+MULTI_FIELDS = ("languages", "licences")
+
+
+def _parse_dt(value: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value) if value else None
+
+
+def _parse_date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def body_of(doc: dict[str, Any]) -> str:
+    # The title twice: a single-column FTS has no field boosts, so repetition stands in for one.
+    return text.stem_text(doc["title"], doc["title"], " ".join(doc.get("skills") or []), doc.get("description"), doc.get("extra"))
+
+
+def years_ago(today: dt.date, years: int) -> dt.date:
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - years, day=28)
+
+
+class SqlBackend(SearchBackend):
+    name = "sql"
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @property
+    def dialect(self) -> str:
+        return self.db.dialect
+
+    # --- writing ---------------------------------------------------------------
+    def ensure(self) -> None:
+        with self.db.engine.begin() as conn:
+            for model in MODELS.values():
+                model.__table__.create(conn, checkfirst=True)
+            DocTerm.__table__.create(conn, checkfirst=True)
+            if conn.dialect.name == "sqlite":
+                for table in FTS_TABLES.values():
+                    conn.exec_driver_sql(
+                        f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5(body, tokenize = 'unicode61 remove_diacritics 0')"
+                    )
+
+    def _row(self, kind: str, doc: dict[str, Any]) -> dict[str, Any]:
+        loc = doc.get("location") or {}
+        row = {
+            "id": doc["id"], "version": doc["version"], "body": body_of(doc), "title_lc": text.normalise(doc["title"])[:200],
+            "occupation_code": doc.get("occupation_code"), "kato_code": doc.get("kato_code"), "region_code": doc.get("region_code"),
+            "lat": loc.get("lat"), "lon": loc.get("lon"), "salary_min": doc.get("salary_min"), "salary_max": doc.get("salary_max"),
+            "employment_type": doc.get("employment_type"), "schedule": doc.get("schedule"), "working_regime": doc.get("working_regime"),
+            "education_level": doc.get("education_level"), "published_at": _parse_dt(doc.get("published_at")), "doc": doc,
+            "indexed_at": utcnow(),
+        }
+        if kind == "vacancy":
+            row.update(min_experience_months=doc["min_experience_months"], kind=doc["kind"], accessible=doc["accessible"],
+                       organisation_id=doc["organisation_id"])
+        else:
+            row.update(
+                experience_months=doc["experience_months"], expires_at=_parse_dt(doc.get("expires_at")), visibility=doc["visibility"],
+                consent=doc["consent"], departed=doc["departed"], centre_id=doc.get("centre_id"),
+                source_organisation_id=doc.get("source_organisation_id"), owner_user_id=doc.get("owner_user_id"),
+                birth_date=_parse_date(doc.get("birth_date")), available_from=_parse_date(doc.get("available_from")),
+                willing_to_relocate=doc["willing_to_relocate"], accessibility_needs=doc["accessibility_needs"],
+            )
+        return row
+
+    def _remove(self, session: Session, kind: str, ids: list[int]) -> None:
+        if not ids:
+            return
+        model = MODELS[kind]
+        session.execute(sa.delete(model).where(model.id.in_(ids)))
+        session.execute(sa.delete(DocTerm).where(DocTerm.kind == kind, DocTerm.doc_id.in_(ids)))
+        if self.dialect == "sqlite":
+            session.execute(sa.text(f"DELETE FROM {FTS_TABLES[kind]} WHERE rowid IN ({','.join(str(int(i)) for i in ids)})"))  # noqa: S608 - table names come from FTS_TABLES, values are bound
+
+    def _insert(self, session: Session, kind: str, docs: list[dict[str, Any]]) -> None:
+        if not docs:
+            return
+        rows = [self._row(kind, d) for d in docs]
+        session.execute(sa.insert(MODELS[kind]), rows)
+        terms = [
+            {"kind": kind, "field": name, "value": value, "doc_id": d["id"]}
+            for d in docs for name in MULTI_FIELDS for value in sorted(set(d.get(name) or []))
+        ]
+        if terms:
+            session.execute(sa.insert(DocTerm), terms)
+        if self.dialect == "sqlite":
+            session.execute(
+                sa.text(f"INSERT INTO {FTS_TABLES[kind]}(rowid, body) VALUES (:id, :body)"),  # noqa: S608 - table names come from FTS_TABLES, values are bound
+                [{"id": r["id"], "body": r["body"]} for r in rows],
+            )
+
+    def apply(self, kind: str, docs: Iterable[tuple[int, int, dict[str, Any] | None]]) -> int:
+        items = list(docs)
+        if not items:
+            return 0
+        model = MODELS[kind]
+        applied = 0
+        with self.db.unit_of_work() as session:
+            current = dict(session.execute(sa.select(model.id, model.version).where(model.id.in_([i for i, _, _ in items]))).all())
+            remove, upsert = [], []
+            for doc_id, version, doc in items:
+                stored = current.get(doc_id)
+                if stored is not None and stored > version:
+                    continue  # a newer version is already indexed: an old update never wins
+                if doc is None:
+                    if stored is not None:
+                        remove.append(doc_id)
+                        applied += 1
+                    continue
+                if stored is not None:
+                    remove.append(doc_id)
+                upsert.append(doc)
+                applied += 1
+            self._remove(session, kind, remove)
+            self._insert(session, kind, upsert)
+        return applied
+
+    def rebuild(self, kind, batches, expected, force) -> dict[str, Any]:
+        # One transaction: readers keep seeing the old rows until it commits (MVCC / WAL).
+        self.ensure()
+        count = 0
+        with self.db.unit_of_work() as session:
+            model = MODELS[kind]
+            before = session.scalar(sa.select(sa.func.count()).select_from(model)) or 0
+            session.execute(sa.delete(model))
+            session.execute(sa.delete(DocTerm).where(DocTerm.kind == kind))
+            if self.dialect == "sqlite":
+                session.execute(sa.text(f"DELETE FROM {FTS_TABLES[kind]}"))  # noqa: S608 - table names come from FTS_TABLES, values are bound
+            for batch in batches:
+                self._insert(session, kind, [doc for _, _, doc in batch])
+                count += len(batch)
+            sane = count == expected and (force or before == 0 or count >= before // 2)
+            if not sane:
+                session.rollback()
+                return {"kind": kind, "indexed": count, "expected": expected, "previous": before, "swapped": False}
+        return {"kind": kind, "indexed": count, "expected": expected, "previous": before, "swapped": True}
+
+    def reset(self) -> None:
+        with self.db.unit_of_work() as session:
+            for kind, model in MODELS.items():
+                session.execute(sa.delete(model))
+                if self.dialect == "sqlite":
+                    session.execute(sa.text(f"DELETE FROM {FTS_TABLES[kind]}"))  # noqa: S608 - table names come from FTS_TABLES, values are bound
+            session.execute(sa.delete(DocTerm))
+
+    # --- reading ---------------------------------------------------------------
+    def versions(self, kind: str) -> dict[int, int]:
+        model = MODELS[kind]
+        with self.db.unit_of_work() as session:
+            return dict(session.execute(sa.select(model.id, model.version)).all())
+
+    def get_documents(self, kind: str, ids: list[int]) -> dict[int, dict[str, Any]]:
+        model = MODELS[kind]
+        with self.db.unit_of_work() as session:
+            return dict(session.execute(sa.select(model.id, model.doc).where(model.id.in_(ids))).all())
+
+    def suggest_titles(self, kind: str, prefix: str, limit: int) -> list[str]:
+        model = MODELS[kind]
+        prefix = text.normalise(prefix.strip())
+        if not prefix:
+            return []
+        with self.db.unit_of_work() as session:
+            stmt = (
+                sa.select(model.title_lc, sa.func.count())
+                .where(model.title_lc >= prefix, model.title_lc < prefix + "\uffff")
+                .group_by(model.title_lc)
+                .order_by(sa.func.count().desc(), model.title_lc)
+                .limit(limit)
+            )
+            if kind == "resume":
+                stmt = stmt.where(ResumeDoc.visibility == "active", ResumeDoc.consent.is_(True))
+            return [title for title, _ in session.execute(stmt)]
+
+    def _match(self, kind: str, clause: Clause, n: list[int]):
+        """Ids of documents whose body has every stem of the clause (in order, for a phrase)."""
+        stems = [text.stem(w) for w in clause.words]
+        n[0] += 1
+        name = f"m{n[0]}"
+        model = MODELS[kind]
+        if self.dialect == "sqlite":
+            fts = FTS_TABLES[kind]
+            quoted = ['"' + s.replace('"', "") + '"' for s in stems]
+            expr = ('"' + " ".join(s.replace('"', "") for s in stems) + '"') if clause.phrase else " AND ".join(quoted)
+            return sa.text(f"SELECT rowid FROM {fts} WHERE {fts} MATCH :{name}").bindparams(**{name: expr}).columns(  # noqa: S608 - table names come from FTS_TABLES, values are bound
+                sa.column("rowid", sa.Integer)
+            )
+        fn = sa.func.phraseto_tsquery if clause.phrase else sa.func.plainto_tsquery
+        vector = sa.func.to_tsvector(sa.literal_column("'simple'::regconfig"), model.body)
+        return sa.select(model.id).where(vector.op("@@")(fn(sa.literal_column("'simple'::regconfig"), " ".join(stems))))
+
+    def _conditions(self, q: Query) -> list:
+        m = MODELS[q.kind]
+        conds: list = []
+        n = [0]
+        for clause in q.text.must:
+            cond = m.id.in_(self._match(q.kind, clause, n))
+            if clause.codes:
+                cond = sa.or_(cond, m.occupation_code.in_(clause.codes))
+            conds.append(cond)
+        for clause in q.text.must_not:
+            conds.append(m.id.not_in(self._match(q.kind, clause, n)))
+        if q.ids is not None:
+            conds.append(m.id.in_(q.ids))
+        for values, column in ((q.occupation, m.occupation_code), (q.kato, m.kato_code), (q.employment_type, m.employment_type),
+                               (q.schedule, m.schedule), (q.working_regime, m.working_regime), (q.education, m.education_level)):
+            if values is not None:
+                conds.append(column.in_(sorted(values)))
+        if q.radius_km is not None:
+            conds.append(self._distance2(q) <= (q.radius_km / KM_PER_DEGREE) ** 2)
+        if q.salary_from is not None:
+            conds.append(m.salary_max >= q.salary_from)
+        if q.salary_to is not None:
+            conds.append(m.salary_min <= q.salary_to)
+        if q.with_salary:
+            conds.append(m.salary_max.is_not(None))
+        for values, name in ((q.language, "languages"), (q.licence, "licences")):
+            if values is not None:
+                conds.append(self._has_term(q.kind, name, values))
+        for code in sorted(q.licence_all or ()):
+            conds.append(self._has_term(q.kind, "licences", {code}))
+        if q.licence_within is not None:
+            outside = sa.select(DocTerm.doc_id).where(
+                DocTerm.kind == q.kind, DocTerm.field == "licences", DocTerm.value.not_in(sorted(q.licence_within) or [""])
+            )
+            conds.append(m.id.not_in(outside))
+        if q.published_since is not None:
+            conds.append(m.published_at >= q.published_since)
+        if q.kind == "vacancy":
+            if q.min_experience is not None:
+                conds.append(m.min_experience_months <= q.min_experience)
+            if q.accessible:
+                conds.append(m.accessible.is_(True))
+            if q.kind_values is not None:
+                conds.append(m.kind.in_(sorted(q.kind_values)))
+            if q.employer is not None:
+                conds.append(m.organisation_id.in_(sorted(q.employer)))
+        else:
+            conds.extend(self._resume_conditions(q))
+        return conds
+
+    def _resume_conditions(self, q: Query) -> list:
+        m = ResumeDoc
+        conds: list = [sa.or_(m.expires_at.is_(None), m.expires_at > q.now)]
+        today = q.now.astimezone(ALMATY).date()
+        if q.min_experience is not None:
+            conds.append(m.experience_months >= q.min_experience)
+        if q.age_from is not None:
+            conds.append(m.birth_date <= years_ago(today, q.age_from))
+        if q.age_to is not None:
+            conds.append(m.birth_date > years_ago(today, q.age_to + 1))
+        if q.available_by is not None:
+            conds.append(sa.or_(m.available_from.is_(None), m.available_from <= q.available_by))
+        if q.relocate:
+            conds.append(m.willing_to_relocate.is_(True))
+        if q.region_or_relocate is not None:
+            conds.append(sa.or_(m.kato_code.in_(sorted(q.region_or_relocate)), m.willing_to_relocate.is_(True)))
+        if q.accessible:
+            conds.append(m.accessibility_needs.is_(True))
+        if q.status == "active":
+            conds.extend([m.visibility == "active", m.departed.is_(False)])
+        elif q.status == "hidden":
+            conds.append(m.visibility == "hidden")
+        else:
+            conds.append(m.departed.is_(True))
+        vis = q.visibility
+        if vis is not None and not vis.everything:
+            allowed = []
+            if vis.public:
+                allowed.append(sa.and_(m.visibility == "active", m.consent.is_(True)))
+            if vis.centre_id is not None:
+                allowed.append(m.centre_id == vis.centre_id)
+            if vis.organisation_id is not None:
+                allowed.append(m.source_organisation_id == vis.organisation_id)
+            if vis.user_id is not None:
+                allowed.append(m.owner_user_id == vis.user_id)
+            conds.append(sa.or_(*allowed) if allowed else sa.false())
+        return conds
+
+    def _has_term(self, kind: str, name: str, values: set[str]):
+        return MODELS[kind].id.in_(
+            sa.select(DocTerm.doc_id).where(DocTerm.kind == kind, DocTerm.field == name, DocTerm.value.in_(sorted(values)))
+        )
+
+    def _distance2(self, q: Query):
+        """Squared distance in degrees on an equirectangular projection (no trigonometry in SQL)."""
+        m = MODELS[q.kind]
+        shrink = math.cos(math.radians(q.lat))
+        dx = (m.lon - q.lon) * shrink
+        dy = m.lat - q.lat
+        return dx * dx + dy * dy
+
+    def _epoch(self, column):
+        if self.dialect == "sqlite":
+            return (sa.func.julianday(column) - 2440587.5) * 86400.0
+        return sa.extract("epoch", column)
+
+    def _score(self, q: Query, m):
+        """Text relevance (bm25 / ts_rank) plus a concept bonus, damped by age (recency decay)."""
+        positive = [text.stem(w) for w in q.text.positive_words]
+        concept_codes = sorted({c for clause in q.text.must for c in clause.codes})
+        join = None
+        if self.dialect == "sqlite":
+            fts = FTS_TABLES[q.kind]
+            expr = " OR ".join('"' + s.replace('"', "") + '"' for s in positive)
+            ranked = sa.text(f"SELECT rowid AS rid, -bm25({fts}) AS rank FROM {fts} WHERE {fts} MATCH :rank_q").bindparams(  # noqa: S608 - table names come from FTS_TABLES, values are bound
+                rank_q=expr
+            ).columns(sa.column("rid", sa.Integer), sa.column("rank", sa.Float)).subquery("ranked")
+            join = ranked
+            relevance = sa.func.coalesce(ranked.c.rank, 0.0)
+        else:
+            vector = sa.func.to_tsvector(sa.literal_column("'simple'::regconfig"), m.body)
+            tsq = None
+            for s in positive:
+                part = sa.func.plainto_tsquery(sa.literal_column("'simple'::regconfig"), s)
+                tsq = part if tsq is None else tsq.op("||")(part)
+            relevance = sa.func.ts_rank(vector, tsq) * 10.0
+        if concept_codes:
+            relevance = relevance + sa.case((m.occupation_code.in_(concept_codes), 1.0), else_=0.0)
+        age_days = (q.now.timestamp() - self._epoch(m.published_at)) / 86400.0
+        recency = 0.5 + 0.5 / (1.0 + sa.func.coalesce(age_days, 365.0) / 30.0)
+        return sa.cast(relevance * recency, sa.Float), join
+
+    def search(self, q: Query) -> RawResult:
+        m = MODELS[q.kind]
+        conds = self._conditions(q)
+        sort = q.effective_sort
+        join = None
+        if sort == "relevance":
+            key, join = self._score(q, m)
+            descending = True
+        elif sort == "date":
+            key, descending = self._epoch(m.published_at), True
+        elif sort == "salary":
+            key, descending = sa.func.coalesce(m.salary_max, -1), True
+        else:
+            key, descending = self._distance2(q), False
+        source = m.__table__ if join is None else m.__table__.outerjoin(join, join.c.rid == m.id)
+        inner = sa.select(m.id.label("id"), sa.cast(key, sa.Float).label("k")).select_from(source).where(*conds).subquery("hits")
+        page = sa.select(inner.c.id, inner.c.k)
+        if q.after is not None:
+            k, last = float(q.after[0]), int(q.after[1])
+            if descending:
+                page = page.where(sa.or_(inner.c.k < k, sa.and_(inner.c.k == k, inner.c.id < last)))
+            else:
+                page = page.where(sa.or_(inner.c.k > k, sa.and_(inner.c.k == k, inner.c.id > last)))
+        order = (inner.c.k.desc(), inner.c.id.desc()) if descending else (inner.c.k.asc(), inner.c.id.asc())
+        page = page.order_by(*order).limit(q.size)
+        with self.db.unit_of_work() as session:
+            rows = session.execute(page).all()
+            total = session.scalar(sa.select(sa.func.count()).select_from(inner)) or 0
+            docs = dict(session.execute(sa.select(m.id, m.doc).where(m.id.in_([r.id for r in rows]))).all()) if rows else {}
+            facets = self._facets(session, q, conds) if q.facets else {}
+        hits = [(docs[r.id], (r.k if sort == "relevance" else 1.0), [r.k, r.id]) for r in rows if r.id in docs]
+        return RawResult(total=total, hits=hits, facets=facets)
+
+    def _facets(self, session: Session, q: Query, conds: list) -> dict[str, list[tuple[str, int]]]:
+        m = MODELS[q.kind]
+        filtered = sa.select(m.id).where(*conds)
+        if self.dialect == "sqlite":
+            # Evaluate the filters once into a temporary table; every facet then groups that set.
+            session.execute(sa.text("CREATE TEMP TABLE IF NOT EXISTS search_hits (id INTEGER PRIMARY KEY)"))
+            session.execute(sa.text("DELETE FROM search_hits"))
+            session.execute(sa.insert(sa.table("search_hits", sa.column("id"))).from_select(["id"], filtered))
+            filtered = sa.select(sa.column("id", sa.Integer)).select_from(sa.table("search_hits"))
+            conds = [m.id.in_(filtered)]
+        out: dict[str, list[tuple[str, int]]] = {}
+        for name, column_name in TERM_FACET_FIELDS.items():
+            if not hasattr(m, column_name):
+                continue
+            column = getattr(m, column_name)
+            stmt = (
+                sa.select(column, sa.func.count()).where(*conds, column.is_not(None))
+                .group_by(column).order_by(sa.func.count().desc(), column).limit(TERM_FACET_SIZE)
+            )
+            out[name] = [(str(v), c) for v, c in session.execute(stmt)]
+        for name, field_name in MULTI_FACET_FIELDS.items():
+            stmt = (
+                sa.select(DocTerm.value, sa.func.count())
+                .where(DocTerm.kind == q.kind, DocTerm.field == field_name, DocTerm.doc_id.in_(filtered))
+                .group_by(DocTerm.value).order_by(sa.func.count().desc(), DocTerm.value).limit(TERM_FACET_SIZE)
+            )
+            out[name] = [(str(v), c) for v, c in session.execute(stmt)]
+        ranges = self._range_buckets(q, m)
+        if ranges:
+            row = session.execute(
+                sa.select(*[sa.func.sum(sa.case((cond, 1), else_=0)).label(key) for key, cond in ranges]).where(*conds)
+            ).one()
+            for (key, _), value in zip(ranges, row, strict=True):
+                facet, bucket = key.split("__")
+                out.setdefault(facet, []).append((bucket, int(value or 0)))
+        return out
+
+    def _range_buckets(self, q: Query, m) -> list[tuple[str, Any]]:
+        buckets: list[tuple[str, Any]] = []
+        if q.kind == "vacancy":
+            buckets += [(f"min_experience__{s}", m.min_experience_months <= s) for s in VACANCY_EXPERIENCE_STEPS]
+            buckets += [(f"salary_from__{s}", m.salary_max >= s) for s in SALARY_STEPS]
+            buckets += [("accessible__true", m.accessible.is_(True))]
+        else:
+            buckets += [(f"min_experience__{s}", m.experience_months >= s) for s in RESUME_EXPERIENCE_STEPS]
+            buckets += [(f"salary_to__{s}", m.salary_min <= s) for s in SALARY_STEPS]
+            buckets += [("relocate__true", m.willing_to_relocate.is_(True))]
+            today = q.now.astimezone(ALMATY).date()
+            buckets += [
+                (f"age__{lo}-{hi}", sa.and_(m.birth_date <= years_ago(today, lo), m.birth_date > years_ago(today, hi + 1)))
+                for lo, hi in AGE_BANDS
+            ]
+        buckets += [("with_salary__true", m.salary_max.is_not(None))]
+        buckets += [(f"published_since__{d}", m.published_at >= q.now - dt.timedelta(days=d)) for d in PUBLISHED_STEPS]
+        if q.lat is not None:
+            buckets += [(f"radius_km__{r}", self._distance2(q) <= (r / KM_PER_DEGREE) ** 2) for r in RADIUS_STEPS]
+        return buckets
