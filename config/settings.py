@@ -123,6 +123,11 @@ SETTINGS: tuple[Setting, ...] = (
     # --- integrations -----------------------------------------------------------
     _s("STATE_REGISTRY_URL", str, "", "State personal-data registry endpoint for seeker verification; empty turns it off."),
     _s("STATE_REGISTRY_TOKEN", str, "", "Bearer token for the state registry.", secret=True),
+    _s("STATE_REGISTRY_TIMEOUT", float, 10.0, "Seconds to wait for the state registry to answer.", minimum=0.1),
+    _s("WEBHOOK_TIMEOUT", float, 10.0, "Seconds to wait for a webhook receiver to answer.", minimum=0.1),
+    _s("WEBHOOK_MAX_FAILURES", int, 10, "Consecutive failed webhook attempts after which the endpoint is disabled.", minimum=1),
+    _s("WEBHOOK_ALLOW_LOOPBACK", bool, False, "Accept http://127.0.0.1 webhook receivers (tests and local development only)."),
+    _s("API_IMPORT_MAX_LINES", int, 200000, "Most lines one bulk import file may have.", minimum=1),
     _s("PENSION_FEED_URL", str, "", "HTTP source of the pension fund's weekly contribution feed."),
     # --- demo -------------------------------------------------------------------
     _s("DEMO_ON_FIRST_RUN", bool, True, "`exchange run` loads demo data into an empty embedded database."),

@@ -27,10 +27,25 @@ BLUEPRINT_MODULES: tuple[str, ...] = (
     "exchange.resumes.views",
     "exchange.vacancies.views",
     "exchange.classifiers.views",
+    "exchange.admin.views",
+    "exchange.applications.views",
+    "exchange.centre.views",
+    "exchange.notifications.views",
+    "exchange.subscriptions.views",
+    "exchange.search_ui.views",
+    "exchange.pension.views",
+    "exchange.indicators.views",
+    "exchange.layoffs.views",
+    "exchange.forecasts.views",
+    "exchange.training.views",
+    "exchange.reports.views",
+    "workers.views",
 )
 
 # Modules added by later features; each exposes ``register(app)``.
-EXTENSION_MODULES: tuple[str, ...] = ()
+EXTENSION_MODULES: tuple[str, ...] = (
+    "exchange.api.views",
+)
 
 
 @dataclass

@@ -30,6 +30,23 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(run_command)
     app.cli.add_command(users_group)
     app.cli.add_command(i18n_group)
+    from bots.cli import bot_group, notifications_group
+
+    app.cli.add_command(bot_group)
+    app.cli.add_command(notifications_group)
+    from search.cli import search_group
+
+    app.cli.add_command(search_group)
+    from workers.cli import COMMANDS as worker_commands
+
+    for command in worker_commands:  # worker, scheduler, jobs
+        app.cli.add_command(command)
+    from exchange.pension.cli import pension_group
+
+    app.cli.add_command(pension_group)
+    from exchange.indicators.cli import indicators_group
+
+    app.cli.add_command(indicators_group)
 
 
 # --- database -----------------------------------------------------------------
@@ -212,6 +229,9 @@ def run_command(host: str, port: int, no_demo: bool) -> None:
         for email in demo.DEMO_ACCOUNTS:
             click.echo(f"  {email}")
     click.echo(f"Birzha is at http://{host}:{port}/  (Ctrl+C stops it)")
+    from workers import ticker
+
+    ticker.start(app)  # embedded default: periodic jobs in-process (no-op on RQ)
     try:
         from waitress import serve
     except ImportError:  # waitress is a declared dependency; fall back to Werkzeug if absent

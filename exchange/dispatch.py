@@ -20,7 +20,13 @@ from exchange.outbox import OutboxEvent
 
 log = logging.getLogger(__name__)
 
-CONSUMER_MODULES: tuple[str, ...] = ()
+CONSUMER_MODULES: tuple[str, ...] = (
+    "exchange.notifications.consumers",
+    "search.consumers",
+    # after search.consumers: alerts match against the index, so the document must be in it first
+    "exchange.subscriptions.consumers",
+    "exchange.api.consumers",
+)
 
 
 def consumer_modules() -> list[ModuleType]:

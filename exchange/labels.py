@@ -51,6 +51,16 @@ LABELS: dict[str, dict[str, Any]] = {
     },
 }
 
+from exchange.applications.labels import LABELS as _application_labels  # noqa: E402
+
+LABELS.update(_application_labels)
+from exchange.pension.labels import LABELS as _pension_labels  # noqa: E402
+
+LABELS.update(_pension_labels)
+from exchange.reports.labels import LABELS as _filing_labels  # noqa: E402
+
+LABELS.update(_filing_labels)
+
 
 def label(group: str, value: Any) -> str:
     if value is None:

@@ -71,7 +71,7 @@ def organisation(session: Session, kind: str = "employer", owner: User | None = 
     org = organisations.create_organisation(session, actor, data)
     if kind == "centre":
         session.add(Membership(user_id=owner.id, organisation_id=org.id, role=MemberRole.OWNER))
-        session.flush()
+    session.flush()  # requests in the test use their own session: make the membership visible
     return org, actor_for(session, owner, org)
 
 
@@ -195,3 +195,41 @@ def application(session: Session, seeker_actor: Actor, resume_id: int, vacancy_i
     from exchange.applications import operations as applications
 
     return applications.apply(session, seeker_actor, resume_id, vacancy_id, data)
+
+
+def pension_feed(session: Session, rows: list[dict[str, Any]], name: str = "feed.csv", actor: Actor | None = None):
+    """Import a pension feed made of ``rows`` (dicts with the feed's columns) as a CSV file (issue 5)."""
+    import csv
+    import io
+
+    from exchange.pension import operations as pension
+    from exchange.pension.feed import COLUMNS
+
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=list(COLUMNS), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(row)
+    return pension.import_feed(session, actor or Actor.system("test"), io.BytesIO(text.getvalue().encode()), name)
+
+
+def api_key(session: Session, owner_actor: Actor, scopes: tuple[str, ...] | list[str] = ("read-public",), **data: Any):
+    """Issue an API key as the organisation's owner in the cabinet would (issue 7); returns (key, token)."""
+    from exchange.api import keys
+
+    return keys.issue_key(session, owner_actor, {"name": f"Интеграция {next(_counter)}", "scopes": list(scopes), **data})
+
+
+def subscription(session: Session, actor: Actor, kind: str = "vacancies", frequency: str = "instant", **params: Any):
+    """A saved search made as its owner would in the cabinet or the bot (issue 6)."""
+    from exchange.subscriptions import operations as subscriptions
+
+    return subscriptions.create_subscription(session, actor, {"kind": kind, "frequency": frequency, "params": params or {"q": "водитель"}})
+
+
+def telegram_link(session: Session, person: User, chat_id: int) -> None:
+    """Link a Telegram chat to an account the way the bot does after ``/start <token>`` (issue 6)."""
+    from exchange.notifications import operations as notifications
+
+    token = notifications.start_telegram_link(session, actor_for(session, person))
+    notifications.complete_telegram_link(session, token, chat_id, None)

@@ -26,6 +26,10 @@ NAV: list[NavEntry] = [
     NavEntry("vacancies.mine", _l("Our vacancies"), (E, A, C)),
     NavEntry("seekers.centre_register", _l("Registered seekers"), (C,)),
     NavEntry("organisations.profile", _l("Organisation"), (E, A, C)),
+    NavEntry("api_cabinet.api_keys", _l("Integrations"), (E, A)),
+    NavEntry("search_ui.candidates", _l("Candidates"), (E, A, C)),
+    NavEntry("subscriptions.mine", _l("Saved searches"), (S, E, A, C)),
+    NavEntry("notifications.inbox", _l("Notifications"), (S, E, A, C)),
 ]
 
 
