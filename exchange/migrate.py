@@ -11,6 +11,13 @@ from sqlalchemy.engine import Connection
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+def include_name(name: str | None, type_: str, parent_names) -> bool:
+    """Leave the SQL search backend's full-text structures (made by raw DDL) out of comparisons."""
+    if type_ == "table" and name and name.startswith("search_") and "_fts" in name:
+        return False
+    return not (type_ == "index" and name and name.endswith("_fulltext"))
+
+
 def alembic_config(url: str | None = None, connection: Connection | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))

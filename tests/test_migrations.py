@@ -15,7 +15,7 @@ def test_models_match_migrations(tmp_path):
     migrate.upgrade(url)
     engine = sa.create_engine(url)
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}), metadata)
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False, "include_name": migrate.include_name}), metadata)
     engine.dispose()
     assert diff == [], f"models and migrations differ; run scripts/new_migration.sh: {diff[:5]}"
 
@@ -38,7 +38,7 @@ def test_session_database_is_at_head(app):
         assert (version,) == migrate.current_heads()
         if ON_POSTGRES:
             assert conn.dialect.name == "postgresql"
-            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}), metadata)
+            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False, "include_name": migrate.include_name}), metadata)
             assert diff == []
 
 
