@@ -95,9 +95,14 @@ def _raw_lines(content: str, fmt: ImportFormat) -> Iterator[tuple[int, Any]]:
             except ValueError as exc:
                 yield number, exc
         return
-    reader = csv.DictReader(io.StringIO(content))
-    for row in reader:
-        yield reader.line_num, _csv_record(row)
+    # newline="" lets the csv module see line ends itself (quoted cells may hold them).
+    reader = csv.DictReader(io.StringIO(content, newline=""))
+    try:
+        for row in reader:
+            yield reader.line_num, _csv_record(row)
+    except csv.Error as exc:
+        # The rest of a malformed file cannot be read reliably: report where it broke.
+        yield reader.line_num, exc
 
 
 def _csv_record(row: dict[str | None, Any]) -> dict[str, Any]:
@@ -120,7 +125,11 @@ def _error_entry(number: int, record: Any, error: Exception) -> dict[str, Any]:
     external_id = record.get("external_id") if isinstance(record, dict) else None
     if isinstance(error, DomainError):
         return {"line": number, "external_id": external_id, **error.as_dict()}
-    return {"line": number, "external_id": external_id, "code": "bad_request", "message": str(_l("This line is not a JSON object.")), "fields": {}}
+    if isinstance(error, csv.Error):
+        message = _l("This line cannot be read as CSV; the rest of the file was not read.")
+    else:
+        message = _l("This line is not a JSON object.")
+    return {"line": number, "external_id": external_id, "code": "bad_request", "message": str(message), "fields": {}}
 
 
 def _find_vacancy(session: Session, organisation_id: int, external_id: str) -> Vacancy | None:

@@ -89,3 +89,19 @@ def test_large_import_with_one_percent_bad_lines(employer_api):
     assert job["status"] == "finished"
     assert job["failed_count"] == count // 100 and job["created_count"] == count - count // 100
     assert all("salary_from" in e["fields"] for e in job["errors"])
+
+
+def test_a_malformed_csv_is_reported_per_line_never_a_500(app, db):
+    """Found by the schemathesis run: a bare carriage return in a CSV body gave a 500."""
+    from exchange.api import imports
+    from exchange.api.models import ImportFormat
+
+    # A bare CR is a line end to the csv module once it reads the text itself.
+    assert list(imports._raw_lines("external_id,title\r0", ImportFormat.CSV)) == [(2, {"external_id": "0"})]
+    # A cell over the csv module's field limit cannot be read: reported at its line, reading stops.
+    lines = list(imports._raw_lines("external_id,title\nv1,ok\nv2," + "x" * 200_000 + "\nv3,never", ImportFormat.CSV))
+    assert lines[0] == (2, {"external_id": "v1", "title": "ok"})
+    number, error = lines[-1]
+    assert isinstance(error, Exception) and len(lines) == 2
+    report = imports._error_entry(number, error, error)
+    assert report["line"] == number and report["code"] == "bad_request"
