@@ -226,12 +226,13 @@ def load(app: Flask, *, vacancies: int, resumes: int, seed: int = 1, progress: b
                 "id": org_ids.take(), "kind": OrganisationKind.EMPLOYER,
                 "name": f"{rng.choice(COMPANY_FORMS)} «{rng.choice(COMPANY_WORDS)} {rng.choice(COMPANY_WORDS)}»",
                 "bin": _bin(rng, used_bins), "kato_code": region, "phone": _phone(rng), "active": True,
-                "created_at": now, "updated_at": now,
+                # Employers joined over the last two years, so the statistics have a history.
+                **dict.fromkeys(("created_at", "updated_at"), now - dt.timedelta(days=rng.randint(1, 700))),
             })
         agency_rows = [{
             "id": org_ids.take(), "kind": OrganisationKind.AGENCY, "name": f"ЧАЗ «{rng.choice(COMPANY_WORDS)} Кадры»",
             "bin": _bin(rng, used_bins), "registry_number": f"ЖЖА-{rng.randint(1000, 9999)}", "kato_code": rng.choice(districts),
-            "active": True, "created_at": now, "updated_at": now,
+            "active": True, **dict.fromkeys(("created_at", "updated_at"), now - dt.timedelta(days=rng.randint(1, 700))),
         } for _ in range(3)]
         summary["organisations"] = _insert(session, Organisation, iter(centre_rows + employer_rows + agency_rows),
                                            len(centre_rows) + len(employer_rows) + len(agency_rows), "organisations", progress)
@@ -249,17 +250,18 @@ def load(app: Flask, *, vacancies: int, resumes: int, seed: int = 1, progress: b
             last = rng.choice(LAST_NAMES_KK + LAST_NAMES_RU)
             registered = rng.random() < 0.4
             category = rng.choice([SeekerCategory.JOB_SEEKER, SeekerCategory.UNEMPLOYED]) if registered else SeekerCategory.JOB_SEEKER
+            joined = now - dt.timedelta(days=rng.randint(1, 400), minutes=rng.randint(0, 1440))
             seekers.append({
                 "id": sid, "iin": iin, "last_name": last + ("а" if female and last.endswith(("ов", "ев", "ин")) else ""),
                 "first_name": rng.choice(FIRST_F if female else FIRST_M), "middle_name": rng.choice(MIDDLE_F if female else MIDDLE_M),
                 "birth_date": born, "phone": _phone(rng), "kato_code": district, "category": category,
-                "has_disability": rng.random() < 0.03, "consent_publish_at": now if rng.random() < 0.92 else None,
-                "created_at": now, "updated_at": now,
+                "has_disability": rng.random() < 0.03, "consent_publish_at": joined if rng.random() < 0.92 else None,
+                "created_at": joined, "updated_at": joined,
             })
             if registered:
                 registrations.append({
                     "id": reg_ids.take(), "seeker_id": sid, "centre_id": centre_ids[district], "category": category,
-                    "registered_at": now - dt.timedelta(days=rng.randint(1, 300)),
+                    "registered_at": joined + (now - joined) * rng.random(),
                 })
             code = rng.choice(codes)
             published = now - dt.timedelta(days=rng.randint(0, 27), minutes=rng.randint(0, 1440))
@@ -336,4 +338,17 @@ def load(app: Flask, *, vacancies: int, resumes: int, seed: int = 1, progress: b
 
 
 # Called after demo data is committed (e.g. the search index rebuild).
-POST_LOAD_HOOKS: list = [lambda app, progress: __import__("search.cli", fromlist=["demo_hook"]).demo_hook(app, progress)]
+def _rebuild_search_index(app: Flask, progress: bool) -> None:
+    from search.cli import demo_hook
+
+    demo_hook(app, progress)
+
+
+def _roll_up_indicators(app: Flask, progress: bool) -> None:
+    """So the public statistics page has figures on the first run, not the next night."""
+    from exchange.indicators.jobs import rollup
+
+    rollup(app)
+
+
+POST_LOAD_HOOKS: list = [_rebuild_search_index, _roll_up_indicators]
