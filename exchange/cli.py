@@ -111,7 +111,7 @@ def demo_group() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @with_appcontext
 def demo_load(n_vacancies: int, n_resumes: int, seed: int, as_json: bool) -> None:
-    """Load deterministic, realistic kk/ru demo data (same seed → same data)."""
+    """Load deterministic, realistic kk/ru demo data (same seed into an empty database → same data)."""
     from exchange import demo
 
     summary = demo.load(current_app, vacancies=n_vacancies, resumes=n_resumes, seed=seed, progress=not as_json)
