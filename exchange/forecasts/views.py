@@ -15,6 +15,7 @@ from exchange.i18n import lazy_gettext as _l
 from exchange.layoffs.models import FilingStatus
 from exchange.portal.nav import NAV, PANELS, NavEntry, Panel
 from exchange.reports import scope
+from exchange.reports.filing_views import save_filing
 from exchange.reports.formrows import flatten_rows, rows_from_form
 from exchange.timeutil import local_today
 from exchange.web import current_actor, db_session, form_data, refused, render_form, role_required
@@ -58,17 +59,15 @@ def create():
         today = local_today()
         return _render({"period_kind": "year", "year": today.year + 1, "kato_code": actor.organisation.kato_code})
     data = _form_input()
-    try:
-        report = ops.create_forecast(db_session(), actor, data)
-        if request.form.get("action") == "submit":
-            ops.submit_forecast(db_session(), actor, report.id)
-    except ValidationFailed as error:
-        return _render(data, error)
-    except DomainError as error:
-        refused(error)
-        return redirect(url_for("forecasts.mine"))
-    flash(_("The forecast is submitted.") if request.form.get("action") == "submit" else _("The draft is saved."), "success")
-    return redirect(url_for("forecasts.show", report_id=report.id))
+    return save_filing(
+        lambda: ops.create_forecast(db_session(), actor, data),
+        lambda report: ops.submit_forecast(db_session(), actor, report.id),
+        rerender=lambda error: _render(data, error),
+        show_url=lambda report: url_for("forecasts.show", report_id=report.id),
+        refused_url=url_for("forecasts.mine"),
+        saved_message=_("The draft is saved."),
+        submitted_message=_("The forecast is submitted."),
+    )
 
 
 @blueprint.route("/<int:report_id>/edit", methods=["GET", "POST"])
@@ -79,17 +78,15 @@ def edit(report_id: int):
     if request.method == "GET":
         return _render(_values(report), report=report)
     data = _form_input()
-    try:
-        ops.update_forecast(s, actor, report_id, data)
-        if request.form.get("action") == "submit" and report.status == FilingStatus.DRAFT:
-            ops.submit_forecast(s, actor, report_id)
-    except ValidationFailed as error:
-        return _render(data, error, report=report)
-    except DomainError as error:
-        refused(error)
-        return redirect(url_for("forecasts.show", report_id=report_id))
-    flash(_("Saved."), "success")
-    return redirect(url_for("forecasts.show", report_id=report_id))
+    return save_filing(
+        lambda: ops.update_forecast(s, actor, report_id, data),
+        lambda _report: ops.submit_forecast(s, actor, report_id),
+        rerender=lambda error: _render(data, error, report=report),
+        show_url=lambda _report: url_for("forecasts.show", report_id=report_id),
+        refused_url=url_for("forecasts.show", report_id=report_id),
+        saved_message=_("Saved."),
+        submitted_message=_("The forecast is submitted."),
+    )
 
 
 @blueprint.route("/<int:report_id>")

@@ -15,6 +15,7 @@ from exchange.layoffs import operations as ops
 from exchange.layoffs.models import FilingStatus, LayoffNotice
 from exchange.portal.nav import NAV, PANELS, NavEntry, Panel
 from exchange.reports import scope
+from exchange.reports.filing_views import save_filing
 from exchange.reports.formrows import flatten_rows, rows_from_form
 from exchange.timeutil import local_today
 from exchange.web import current_actor, db_session, form_data, refused, render_form, role_required
@@ -74,15 +75,15 @@ def create():
                         "contact_name": actor.user.full_name if actor.user else "",
                         "contact_phone": actor.user.phone if actor.user else ""})
     data = _form_input()
-    try:
-        notice = ops.create_notice(db_session(), actor, data)
-        if request.form.get("action") == "submit":
-            ops.submit_notice(db_session(), actor, notice.id)
-    except ValidationFailed as error:
-        return _render(data, error)
-    flash(_("The notice is submitted to the employment centre.") if request.form.get("action") == "submit"
-          else _("The draft is saved."), "success")
-    return redirect(url_for("layoffs.show", notice_id=notice.id))
+    return save_filing(
+        lambda: ops.create_notice(db_session(), actor, data),
+        lambda notice: ops.submit_notice(db_session(), actor, notice.id),
+        rerender=lambda error: _render(data, error),
+        show_url=lambda notice: url_for("layoffs.show", notice_id=notice.id),
+        refused_url=url_for("layoffs.index"),
+        saved_message=_("The draft is saved."),
+        submitted_message=_("The notice is submitted to the employment centre."),
+    )
 
 
 @blueprint.route("/<int:notice_id>/edit", methods=["GET", "POST"])
@@ -93,17 +94,15 @@ def edit(notice_id: int):
     if request.method == "GET":
         return _render(_values(notice), notice=notice)
     data = _form_input()
-    try:
-        ops.update_notice(s, actor, notice_id, data)
-        if request.form.get("action") == "submit" and notice.status == FilingStatus.DRAFT:
-            ops.submit_notice(s, actor, notice_id)
-    except ValidationFailed as error:
-        return _render(data, error, notice=notice)
-    except DomainError as error:
-        refused(error)
-        return redirect(url_for("layoffs.show", notice_id=notice_id))
-    flash(_("Saved."), "success")
-    return redirect(url_for("layoffs.show", notice_id=notice_id))
+    return save_filing(
+        lambda: ops.update_notice(s, actor, notice_id, data),
+        lambda _notice: ops.submit_notice(s, actor, notice_id),
+        rerender=lambda error: _render(data, error, notice=notice),
+        show_url=lambda _notice: url_for("layoffs.show", notice_id=notice_id),
+        refused_url=url_for("layoffs.show", notice_id=notice_id),
+        saved_message=_("Saved."),
+        submitted_message=_("The notice is submitted to the employment centre."),
+    )
 
 
 @blueprint.route("/<int:notice_id>")

@@ -12,6 +12,7 @@ from exchange.i18n import gettext as _
 from exchange.i18n import lazy_gettext as _l
 from exchange.portal.nav import NAV, PANELS, NavEntry, Panel
 from exchange.reports import scope
+from exchange.reports.filing_views import save_filing
 from exchange.training import operations as ops
 from exchange.training.models import TrainingApplication, TrainingStatus
 from exchange.web import current_actor, db_session, form_data, refused, render_form, role_required
@@ -60,18 +61,15 @@ def create():
     if request.method == "GET":
         return _render({"form": "short_course", "kato_code": actor.organisation.kato_code if actor.organisation else None})
     data = _form_input()
-    try:
-        item = ops.create_application(db_session(), actor, data)
-        if request.form.get("action") == "submit":
-            ops.submit_application(db_session(), actor, item.id)
-    except ValidationFailed as error:
-        return _render(data, error)
-    except DomainError as error:
-        refused(error)
-        return redirect(url_for("training.index"))
-    flash(_("The application is sent to the employment centre.") if request.form.get("action") == "submit"
-          else _("The draft is saved."), "success")
-    return redirect(url_for("training.show", application_id=item.id))
+    return save_filing(
+        lambda: ops.create_application(db_session(), actor, data),
+        lambda item: ops.submit_application(db_session(), actor, item.id),
+        rerender=lambda error: _render(data, error),
+        show_url=lambda item: url_for("training.show", application_id=item.id),
+        refused_url=url_for("training.index"),
+        saved_message=_("The draft is saved."),
+        submitted_message=_("The application is sent to the employment centre."),
+    )
 
 
 @blueprint.route("/<int:application_id>/edit", methods=["GET", "POST"])
@@ -86,17 +84,15 @@ def edit(application_id: int):
         values["form"] = item.form.value
         return _render(values, item=item)
     data = _form_input()
-    try:
-        ops.update_application(s, actor, application_id, data)
-        if request.form.get("action") == "submit" and item.status == TrainingStatus.DRAFT:
-            ops.submit_application(s, actor, application_id)
-    except ValidationFailed as error:
-        return _render(data, error, item=item)
-    except DomainError as error:
-        refused(error)
-        return redirect(url_for("training.show", application_id=application_id))
-    flash(_("Saved."), "success")
-    return redirect(url_for("training.show", application_id=application_id))
+    return save_filing(
+        lambda: ops.update_application(s, actor, application_id, data),
+        lambda _item: ops.submit_application(s, actor, application_id),
+        rerender=lambda error: _render(data, error, item=item),
+        show_url=lambda _item: url_for("training.show", application_id=application_id),
+        refused_url=url_for("training.show", application_id=application_id),
+        saved_message=_("Saved."),
+        submitted_message=_("The application is sent to the employment centre."),
+    )
 
 
 @blueprint.route("/<int:application_id>")
