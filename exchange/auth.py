@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from exchange.accounts.models import AccountRole, User
 from exchange.errors import PermissionDenied
 from exchange.i18n import lazy_gettext as _l
-from exchange.organisations.models import Membership, MemberRole, Organisation, OrganisationKind
+from exchange.organisations.models import MemberRole, Membership, Organisation, OrganisationKind
 
 
 @dataclass

@@ -225,7 +225,7 @@ def run_command(host: str, port: int, no_demo: bool) -> None:
         click.echo("empty database: loading demo data (once)…")
         demo.load(app, vacancies=1500, resumes=1500, seed=1, progress=True)
     if empty or not no_demo:
-        click.echo("demo accounts (password: %s):" % demo.DEMO_PASSWORD)
+        click.echo(f"demo accounts (password: {demo.DEMO_PASSWORD}):")
         for email in demo.DEMO_ACCOUNTS:
             click.echo(f"  {email}")
     click.echo(f"Birzha is at http://{host}:{port}/  (Ctrl+C stops it)")

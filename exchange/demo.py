@@ -10,8 +10,8 @@ they can sign in.
 from __future__ import annotations
 
 import csv
-import io
 import datetime as dt
+import io
 import random
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,11 +25,10 @@ from exchange.accounts.models import AccountRole, User
 from exchange.classifiers import operations as classifiers
 from exchange.classifiers.models import Scheme
 from exchange.db import utcnow
-from exchange.organisations.models import Membership, MemberRole, Organisation, OrganisationKind
+from exchange.organisations.models import MemberRole, Membership, Organisation, OrganisationKind
 from exchange.resumes.models import RecordSource, Resume, Visibility, WorkHistoryEntry
 from exchange.seekers.models import Registration, SeekerCategory, SeekerProfile
 from exchange.timeutil import add_months
-from exchange.validators import control_digit
 from exchange.vacancies.models import (
     EmploymentType,
     Schedule,
@@ -39,8 +38,9 @@ from exchange.vacancies.models import (
     VacancyStatus,
     WorkingRegime,
 )
+from exchange.validators import control_digit
 
-DEMO_PASSWORD = "demo-password-2026"
+DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - published in the README for demo accounts only
 DEMO_ACCOUNTS = ("seeker@demo.birzha.kz", "employer@demo.birzha.kz", "agency@demo.birzha.kz", "centre@demo.birzha.kz", "admin@demo.birzha.kz")
 BATCH = 5000
 

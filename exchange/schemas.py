@@ -83,8 +83,8 @@ class Date(_BlankIsNone, fields.Date):
 
 
 class Boolean(fields.Boolean):
-    truthy = {True, "true", "True", "1", 1, "on", "yes", "y"}
-    falsy = {False, "false", "False", "0", 0, "off", "no", "n", "", None}
+    truthy = {True, "true", "True", "1", "on", "yes", "y"}
+    falsy = {False, "false", "False", "0", "off", "no", "n", "", None}
 
 
 class EnumField(_BlankIsNone, fields.String):

@@ -12,14 +12,14 @@ from exchange.accounts import operations as accounts
 from exchange.accounts.models import AccountRole, User
 from exchange.auth import Actor
 from exchange.organisations import operations as organisations
-from exchange.organisations.models import Membership, MemberRole, Organisation
+from exchange.organisations.models import MemberRole, Membership, Organisation
 from exchange.resumes import operations as resumes
 from exchange.resumes.models import Resume
 from exchange.seekers import operations as seekers
 from exchange.seekers.models import SeekerProfile
-from exchange.validators import control_digit
 from exchange.vacancies import operations as vacancies
 from exchange.vacancies.models import Vacancy
+from exchange.validators import control_digit
 
 PASSWORD = "correct-horse-42"
 ALMATY_DISTRICT = "751210000"  # Almaly district of Almaty

@@ -6,8 +6,8 @@ from exchange import demo
 from exchange.organisations.models import Organisation
 from exchange.resumes.models import Resume
 from exchange.seekers.models import SeekerProfile
-from exchange.validators import is_valid_bin, is_valid_iin
 from exchange.vacancies.models import Vacancy, VacancyStatus
+from exchange.validators import is_valid_bin, is_valid_iin
 
 
 def test_demo_data_is_valid_and_visible(app, db, client):

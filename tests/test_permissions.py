@@ -43,7 +43,7 @@ def test_an_employer_cannot_touch_another_organisations_vacancy(db):
 
 
 def test_a_member_acts_only_for_the_current_organisation(db):
-    org_a, employer_a = factories.employer(db)
+    _org_a, employer_a = factories.employer(db)
     # Same person, acting for no organisation (e.g. the session lost it): refused.
     lost = factories.actor_for(db, employer_a.user, None)
     item = factories.vacancy(db, employer_a)
@@ -52,8 +52,8 @@ def test_a_member_acts_only_for_the_current_organisation(db):
 
 
 def test_centre_staff_see_private_data_only_of_their_own_registered_seekers(db):
-    centre_a, staff_a = factories.centre(db, factories.ALMATY_DISTRICT)
-    centre_b, staff_b = factories.centre(db, factories.ASTANA_DISTRICT)
+    _centre_a, staff_a = factories.centre(db, factories.ALMATY_DISTRICT)
+    _centre_b, staff_b = factories.centre(db, factories.ASTANA_DISTRICT)
     person, _ = factories.seeker(db)
     seekers.register(db, staff_a, person.id, {"category": "unemployed"})
     assert seekers.get_profile(db, staff_a, person.id, private=True).iin == person.iin

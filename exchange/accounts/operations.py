@@ -42,7 +42,7 @@ def hash_password(password: str) -> str:
 
 
 def _check_password_strength(password: str) -> None:
-    if password.isdigit() or password.lower() == password and password.isalpha():
+    if password.isdigit() or (password.lower() == password and password.isalpha()):
         raise field_error("password", _l("Mix letters with digits or symbols."))
 
 

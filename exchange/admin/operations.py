@@ -13,7 +13,7 @@ from exchange.accounts.models import AccountRole, User
 from exchange.auth import Actor, deny
 from exchange.errors import Conflict, NotFound
 from exchange.i18n import lazy_gettext as _l
-from exchange.organisations.models import Membership, MemberRole, Organisation, OrganisationKind
+from exchange.organisations.models import MemberRole, Membership, Organisation, OrganisationKind
 
 
 def _require_admin(actor: Actor) -> None:

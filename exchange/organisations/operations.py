@@ -15,7 +15,7 @@ from exchange.classifiers import operations as classifiers
 from exchange.classifiers.models import Scheme
 from exchange.errors import Conflict, NotFound, ValidationFailed, field_error
 from exchange.i18n import lazy_gettext as _l
-from exchange.organisations.models import Membership, MemberRole, Organisation, OrganisationKind
+from exchange.organisations.models import MemberRole, Membership, Organisation, OrganisationKind
 
 # Which account role may belong to which kind of organisation.
 ROLE_FOR_KIND = {

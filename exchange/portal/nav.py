@@ -53,7 +53,7 @@ def nav_items(actor) -> list[dict[str, Any]]:
     return [
         {"url": url_for(e.endpoint), "label": e.label}
         for e in NAV
-        if role in e.roles or role == ADM and e.endpoint.startswith("admin.")
+        if role in e.roles or (role == ADM and e.endpoint.startswith("admin."))
     ]
 
 

@@ -42,7 +42,7 @@ def test_sign_up_refuses_bad_input_with_a_field_error(client, db, overrides, fie
     response = _signup(client, **overrides)
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert f'id="{field}-error"' in page or f"role-" in page
+    assert f'id="{field}-error"' in page or "role-" in page
     assert db.scalar(sa.select(sa.func.count()).select_from(User)) == 0
 
 
