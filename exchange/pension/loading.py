@@ -18,7 +18,7 @@ from exchange.pension.feed import Contribution, RowError
 
 _KEY = "iin, employer_bin, period, paid_on, amount"
 _COLUMNS = "line_no, iin, employer_bin, employer_name, period, amount, paid_on"
-SORT_MEMORY = "256MB"  # per sort, for the import transaction only (SET LOCAL)
+SORT_MEMORY = "128MB"  # per sort, for the import transaction only (SET LOCAL)
 
 
 class Stage:
