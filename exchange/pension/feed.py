@@ -251,7 +251,10 @@ class RowChecker:
         amount_text = amount_text.strip()
         if not _AMOUNT.match(amount_text):
             return None
-        amount = Decimal(amount_text).quantize(_CENT)
+        try:
+            amount = Decimal(amount_text).quantize(_CENT)
+        except InvalidOperation:
+            return None
         if not 0 < amount < MAX_AMOUNT:
             return None
         return Contribution(line, iin, bin_, name, period, amount, paid_on)
