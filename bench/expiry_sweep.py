@@ -4,7 +4,8 @@
 
 Creates its own schema (dropped afterwards unless --keep) with --resumes published
 resumes (10 per seeker): a share already past their term, a share inside the
-three-day reminder window, the rest later. Times one full sweep (reminders + expiry,
+three-day reminder window, optionally a share whose term ended weeks ago and was
+already swept (--history, as in a table used for months), the rest later. Times one full sweep (reminders + expiry,
 batches of 5000, one outbox event per resume), then a second sweep that must find
 nothing, and prints per-batch latency percentiles and peak memory.
 """
@@ -24,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench._common import bench_app, copy_rows, drop_schema, peak_rss_mib, percentiles, timed, valid_iins
 
 
-def build(app, resumes: int, due: float, expiring: float) -> None:
+def build(app, resumes: int, due: float, expiring: float, history: float = 0.0) -> None:
     import sqlalchemy as sa
 
     from exchange.app import state
@@ -39,22 +40,26 @@ def build(app, resumes: int, due: float, expiring: float) -> None:
                   ((iin, "Бенчмарк", "Ізденуші", dt.date(1980, 1, 1), "751210000", "job_seeker", False, now, now, now)
                    for iin in valid_iins(seekers)))
         first = session.execute(sa.text("SELECT min(id) FROM seeker_profiles")).scalar_one()
-        n_due, n_expiring = int(resumes * due), int(resumes * expiring)
+        n_due, n_expiring, n_history = int(resumes * due), int(resumes * expiring), int(resumes * history)
 
         def rows():
             for i in range(resumes):
-                if i < n_due:
+                expired = None
+                if i >= resumes - n_history:  # terms that ended in earlier weeks, already swept
+                    published, expires = now - dt.timedelta(days=60 + i % 300), now - dt.timedelta(days=30 + i % 300)
+                    expired = expires
+                elif i < n_due:
                     published, expires = now - dt.timedelta(days=31), now - dt.timedelta(minutes=1 + i % 600)
                 elif i < n_due + n_expiring:
                     published, expires = now - dt.timedelta(days=28), now + dt.timedelta(hours=1 + i % 70)
                 else:
                     published, expires = now - dt.timedelta(days=i % 20), now + dt.timedelta(days=4 + i % 25)
                 yield (first + i % seekers, "Водитель", "8332", "751210000", "active", "self", published, expires,
-                       now, now, 1, "[]", "[]", "[]", 0, False)
+                       expired, now, now, 1, "[]", "[]", "[]", 0, False)
 
         copy_rows(session, "resumes",
                   ("seeker_id", "title", "occupation_code", "kato_code", "visibility", "source", "published_at",
-                   "expires_at", "created_at", "updated_at", "version", "skills", "languages", "driving_licences",
+                   "expires_at", "expired_at", "created_at", "updated_at", "version", "skills", "languages", "driving_licences",
                    "experience_months", "willing_to_relocate"),
                   rows())
         session.execute(sa.text("ANALYZE"))
@@ -65,6 +70,8 @@ def main() -> None:
     parser.add_argument("--resumes", type=int, default=1_000_000)
     parser.add_argument("--due", type=float, default=0.10, help="Share of resumes past their term.")
     parser.add_argument("--expiring", type=float, default=0.05, help="Share inside the reminder window.")
+    parser.add_argument("--history", type=float, default=0.0,
+                        help="Share of terms that ended earlier and were already swept (a table in use for months).")
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL",
                         "postgresql+psycopg://birzha:birzha@127.0.0.1:5432/birzha_test"))
     parser.add_argument("--schema", default=f"bench_expiry_{os.getpid()}")
@@ -75,11 +82,11 @@ def main() -> None:
     from exchange.db import utcnow
     from exchange.resumes import expiry
 
-    figures: dict = {"resumes": args.resumes}
+    figures: dict = {"resumes": args.resumes, "due": args.due, "expiring": args.expiring, "history": args.history}
     app = bench_app(args.database_url, args.schema)
     try:
         with timed("setup_s", figures):
-            build(app, args.resumes, args.due, args.expiring)
+            build(app, args.resumes, args.due, args.expiring, args.history)
         batch_times: list[float] = []
         real_expire = expiry.expire_batch
 

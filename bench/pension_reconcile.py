@@ -4,7 +4,7 @@
         --database-url postgresql+psycopg://birzha:birzha@127.0.0.1:5432/birzha_test
 
 Builds its own schema (dropped afterwards unless --keep): one centre, N seekers on its
-register (registered 60 days ago), and a feed of R rows in which a fifth of the seekers
+register (registered 60 days ago) with a published resume each, and a feed of R rows in which a fifth of the seekers
 have a contribution paid after registering, the rest only older ones or none, plus rows
 for people who are not on the exchange and 0.1 % bad rows. Prints import throughput,
 reconciliation wall time and peak memory.
@@ -47,6 +47,14 @@ def build_world(app, seekers: int, iins: list[str]) -> None:
         session.execute(__import__("sqlalchemy").text(
             "INSERT INTO registrations (seeker_id, centre_id, category, registered_at) "
             "SELECT id, :centre, 'unemployed', :at FROM seeker_profiles"), {"centre": centre_id, "at": registered})
+        # One published resume each: the people found employed must leave the portal.
+        session.execute(__import__("sqlalchemy").text(
+            "INSERT INTO resumes (seeker_id, title, occupation_code, kato_code, visibility, source, published_at, "
+            "expires_at, created_at, updated_at, version, skills, languages, driving_licences, experience_months, "
+            "willing_to_relocate) "
+            "SELECT id, 'Водитель', '8332', '751210000', 'active', 'self', :now, :until, :now, :now, 1, "
+            "'[]', '[]', '[]', 0, false FROM seeker_profiles"),
+            {"now": now, "until": now + dt.timedelta(days=30)})
         session.execute(__import__("sqlalchemy").text("ANALYZE"))
 
 
@@ -83,6 +91,46 @@ def _bin(n: int) -> str | None:
     return head + str(check) if check is not None else None
 
 
+def explain_reconciliation(app) -> list[dict]:
+    """A dry run: each statement of the reconciliation under EXPLAIN (ANALYZE, BUFFERS), then rolled back.
+
+    Each statement is explained inside a savepoint that is rolled back, then executed for
+    real so the next one sees the state it would see; the whole run is rolled back at the end.
+    """
+    import sqlalchemy as sa
+    from sqlalchemy.orm import Session
+
+    from exchange.app import state
+    from exchange.auth import Actor
+    from exchange.pension import operations as ops
+
+    plans: list[dict] = []
+    real_execute = Session.execute
+
+    def explaining(self, statement, params=None, *args, **kwargs):
+        text = getattr(statement, "text", "")
+        if text.lstrip().upper().startswith(("INSERT", "UPDATE", "SELECT DISTINCT")):
+            with self.begin_nested() as nested:
+                lines = [r[0] for r in real_execute(self, sa.text("EXPLAIN (ANALYZE, BUFFERS) " + text)
+                                                         .bindparams(*statement._bindparams.values()), params)]
+                nested.rollback()
+            plans.append({"statement": " ".join(text.split())[:120], "plan": lines})
+        return real_execute(self, statement, params, *args, **kwargs)
+
+    Session.execute = explaining
+    try:
+        with state(app).db.engine.connect() as conn:
+            outer = conn.begin()
+            session = Session(bind=conn, join_transaction_mode="create_savepoint")
+            run_id = ops.start_run(session, Actor.system("bench"), "explain").id
+            ops.reconcile(session, Actor.system("bench"), run_id)
+            session.close()
+            outer.rollback()
+    finally:
+        Session.execute = real_execute
+    return plans
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seekers", type=int, default=500_000)
@@ -92,6 +140,8 @@ def main() -> None:
     parser.add_argument("--schema", default=f"bench_pension_{os.getpid()}")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="Keep the schema for inspection.")
+    parser.add_argument("--explain", metavar="FILE", help="Before the timed run, write each reconciliation "
+                        "statement's EXPLAIN (ANALYZE, BUFFERS) to FILE (a rolled-back dry run).")
     args = parser.parse_args()
 
     from exchange.auth import Actor
@@ -112,9 +162,14 @@ def main() -> None:
                 report = jobs.import_file(app, path, Actor.system("bench"))
         figures["import_rows_per_s"] = round(args.rows / figures["import_s"])
         figures.update({k: report[k] for k in ("rows_loaded", "rows_rejected")})
+        if args.explain:
+            with timed("explain_dry_run_s", figures):
+                plans = explain_reconciliation(app)
+            Path(args.explain).write_text("\n\n".join(p["statement"] + "\n" + "\n".join(p["plan"]) for p in plans))
         with timed("reconcile_s", figures):
             run = jobs.run_reconciliation(app, trigger="bench", actor=Actor.system("bench"))
-        figures.update({k: run[k] for k in ("matched", "seekers_deregistered", "employments_created")})
+        figures.update({k: run[k] for k in ("matched", "seekers_deregistered", "employments_created",
+                                            "resumes_archived")})
         with timed("rerun_s", figures):
             again = jobs.run_reconciliation(app, trigger="bench", actor=Actor.system("bench"))
         figures["rerun_deregistered"] = again["seekers_deregistered"]

@@ -1,9 +1,10 @@
 """Bulk loading of validated rows through a staging table (COPY on PostgreSQL).
 
 Rows stream into a temporary table; duplicates inside the file are found there
-with a window function, and one ``INSERT … SELECT … ON CONFLICT DO NOTHING`` moves
-the first copy of each row into ``pension_contributions`` (skipping payments an
-earlier feed already brought). Nothing is kept in Python memory but one chunk.
+with one window function (a single sort), and one ``INSERT … SELECT … ON CONFLICT
+DO NOTHING`` moves the first copy of each row into ``pension_contributions``
+(skipping payments an earlier feed already brought). Nothing is kept in Python
+memory but one chunk.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from exchange.pension.feed import Contribution, RowError
 
 _KEY = "iin, employer_bin, period, paid_on, amount"
 _COLUMNS = "line_no, iin, employer_bin, employer_name, period, amount, paid_on"
+SORT_MEMORY = "128MB"  # per sort, for the import transaction only (SET LOCAL)
 
 
 class Stage:
@@ -25,6 +27,7 @@ class Stage:
         self.feed_id = feed_id
         self.name = f"pension_stage_{feed_id}"
         self.dialect = session.get_bind().dialect.name
+        self._deduplicated = False
         if self.dialect == "postgresql":
             ddl = (f"CREATE TEMP TABLE {self.name} (line_no integer, iin varchar(12), employer_bin varchar(12), "
                    "employer_name varchar(300), period date, amount numeric(14,2), paid_on date)")
@@ -52,28 +55,50 @@ class Stage:
         )
 
     def duplicates(self, limit: int) -> tuple[int, list[RowError]]:
-        """Rows repeating an earlier line of the same file: how many, and the first ``limit`` of them."""
-        ranked = (f"SELECT line_no, MIN(line_no) OVER (PARTITION BY {_KEY}) AS first_line FROM {self.name}")  # noqa: S608
-        count = self.session.scalar(sa.text(f"SELECT COUNT(*) FROM ({ranked}) d WHERE line_no > first_line"))  # noqa: S608
+        """Rows repeating an earlier line of the same file: how many, and the first ``limit`` of them.
+
+        One sort of the staged rows puts each repeat with the line it repeats into a small
+        table; :meth:`load` leaves those lines out without sorting for them again.
+        """
+        self._work_mem()
+        self.session.execute(sa.text(
+            f"CREATE TEMP TABLE {self.name}_dup AS SELECT line_no, first_line FROM ("  # noqa: S608
+            f"  SELECT line_no, MIN(line_no) OVER (PARTITION BY {_KEY}) AS first_line FROM {self.name}"
+            f") d WHERE line_no > first_line"
+        ))
+        count = self.session.scalar(sa.text(f"SELECT COUNT(*) FROM {self.name}_dup"))  # noqa: S608
         rows = self.session.execute(
-            sa.text(f"SELECT line_no, first_line FROM ({ranked}) d WHERE line_no > first_line ORDER BY line_no LIMIT :n"),  # noqa: S608
+            sa.text(f"SELECT line_no, first_line FROM {self.name}_dup ORDER BY line_no LIMIT :n"),  # noqa: S608
             {"n": limit},
         )
+        self._deduplicated = True
         return int(count or 0), [RowError(line, "line", "duplicate_row", f"= {first}") for line, first in rows]
 
     def load(self) -> int:
-        """Move each distinct row into the contributions; returns how many were new."""
+        """Move each distinct row into the contributions; returns how many were new.
+
+        Rows go in key order (IIN first), so the contributions' indexes are written
+        along, not at random places, and payments an earlier feed brought are skipped.
+        """
+        if not self._deduplicated:
+            self.duplicates(0)
         result = self.session.execute(
             sa.text(
                 f"INSERT INTO pension_contributions (feed_id, {_COLUMNS}) "  # noqa: S608
-                f"SELECT :feed_id, {_COLUMNS} FROM ("
-                f"  SELECT s.*, ROW_NUMBER() OVER (PARTITION BY {_KEY} ORDER BY line_no) AS rn FROM {self.name} s"
-                f") d WHERE rn = 1 "
+                f"SELECT :feed_id, {_COLUMNS} FROM {self.name} s "
+                f"WHERE NOT EXISTS (SELECT 1 FROM {self.name}_dup d WHERE d.line_no = s.line_no) "
+                f"ORDER BY {_KEY} "
                 f"ON CONFLICT DO NOTHING"
             ),
             {"feed_id": self.feed_id},
         )
         return max(result.rowcount, 0)
 
+    def _work_mem(self) -> None:
+        """Sorting a weekly feed (about a million rows) fits in memory instead of spilling to disk."""
+        if self.dialect == "postgresql":
+            self.session.execute(sa.text(f"SET LOCAL work_mem = '{SORT_MEMORY}'"))
+
     def drop(self) -> None:
+        self.session.execute(sa.text(f"DROP TABLE IF EXISTS {self.name}_dup"))
         self.session.execute(sa.text(f"DROP TABLE IF EXISTS {self.name}"))

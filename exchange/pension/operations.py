@@ -121,6 +121,7 @@ def reconcile(session: Session, actor: Actor, run_id: int, now: dt.datetime | No
     now = now or utcnow()
     started = time.monotonic()
     sql.lock(session)
+    sql.use_work_memory(session)
     run = session.get(PensionRun, run_id)
     if run is None:
         raise NotFound()

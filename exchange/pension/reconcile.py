@@ -96,6 +96,18 @@ def lock(session: Session) -> None:
         session.execute(_sql("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '/birzha.pension.reconcile'))"))
 
 
+WORK_MEM = "128MB"
+
+
+def use_work_memory(session: Session) -> None:
+    """Let the run's hash joins and sorts (hundreds of thousands of people) stay in memory.
+
+    ``SET LOCAL``: for this transaction only; the server default stays for everything else.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(_sql(f"SET LOCAL work_mem = '{WORK_MEM}'"))
+
+
 def match(session: Session, run_id: int) -> int:
     q = _Sql(session.get_bind().dialect.name)
     application_id, vacancy_id = _attribution(q)

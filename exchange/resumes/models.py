@@ -24,6 +24,10 @@ class RecordSource(StrEnum):
     AGENCY = "agency"
 
 
+# The expiry sweep's index: only terms still running, so past ones are never walked again.
+_UNEXPIRED = "expired_at IS NULL AND visibility <> 'archived'"
+
+
 class Resume(Base):
     __tablename__ = "resumes"
     __table_args__ = (
@@ -31,6 +35,7 @@ class Resume(Base):
         sa.CheckConstraint("desired_salary IS NULL OR desired_salary >= 0", name="salary_non_negative"),
         sa.CheckConstraint("expires_at IS NULL OR published_at IS NULL OR expires_at > published_at", name="expiry_after_publication"),
         sa.Index("ix_resumes_expiry", "expires_at"),
+        sa.Index("ix_resumes_expiry_due", "expires_at", "id", postgresql_where=sa.text(_UNEXPIRED), sqlite_where=sa.text(_UNEXPIRED)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

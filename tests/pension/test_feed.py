@@ -143,3 +143,32 @@ def test_only_administrators_import(db):
     _centre, centre_actor = f.centre(db)
     with pytest.raises(PermissionDenied):
         do_import(db, csv_bytes([good()]), actor=centre_actor)
+
+
+def _variants() -> list[dict]:
+    """Good rows and near misses: every BAD_ROWS change, plus edge cases of each fast check."""
+    rows = [good(), good(amount="1500"), good(amount=" 7.5 "), good(iin=" " + f.iin() + " ")]
+    rows += [good(**change) for change, _field, _code in BAD_ROWS]
+    iin = f.iin()
+    wrong_digit = iin[:11] + str((int(iin[11]) + 1) % 10)
+    rows += [
+        good(iin=wrong_digit), good(iin="٨٠٠١٠١٣٠٠٠١٧"), good(iin=iin[:11]), good(iin="991399300012"),
+        good(iin=f.iin(birth="000229", century=5)), good(iin=f.iin(birth="010229", century=5)),
+        good(employer_bin=iin), good(employer_bin=" " + f.bin_()), good(employer_name="Ж" * 300),
+        good(employer_name=""), good(period=" 2025-06 "), good(period="2025-6"), good(period="2025-05\n"),
+        good(amount="0.00"), good(amount="99999999999.99"), good(amount="100000000000.00"), good(amount="٥٠٠"),
+        good(amount="+5"), good(amount=".5"), good(amount="5."), good(paid_on="2025-05-01"),
+        good(paid_on="2025-06-15"), good(paid_on="2025-6-1"), good(paid_on="20250601"),
+        {k: v for k, v in good().items() if k != "amount"}, good(amount=31000.5), good(amount=True),
+        good(iin=None), good(paid_on=dt.date(2025, 6, 1)),
+    ]
+    return rows
+
+
+def test_the_fast_checker_agrees_with_the_row_by_row_check():
+    """Whatever the per-file fast path accepts or rejects, the result is exactly validate()'s."""
+    checker = feed_format.RowChecker(TODAY)
+    for attempt in range(2):  # the second pass runs on warm caches
+        for line, row in enumerate(_variants(), start=2):
+            expected = feed_format.validate(line, row, TODAY)
+            assert checker.check(line, row) == expected, (attempt, row)

@@ -134,3 +134,19 @@ def test_sweep_works_in_batches(app, db):
     assert result["expired"] == 5
     db.expire_all()
     assert all(db.get(type(i), i.id).expired_at is not None for i in items)
+
+
+@pytest.mark.parametrize("second", [0, 7])
+def test_the_expired_event_carries_the_whole_payload(app, db, second):
+    """Every field, with and without a fraction of a second in the term (PostgreSQL builds it in SQL)."""
+    item, _ = publish_at(db, almaty(2025, 2, 1, 10, 0, second, 250000 if second else 0))
+    expires = db.get(type(item), item.id).expires_at
+    assert sweep(app, db, expires)["expired"] == 1
+    expired = db.get(type(item), item.id)
+    [event] = events(db, "resume.expired", item.id)
+    assert event.payload == {
+        "version": expired.version, "seeker_id": item.seeker_id, "public": False, "source": "self",
+        "source_organisation_id": None, "expires_at": expires.isoformat(), "was_visible": True,
+        "renew_url": f"{state(app).settings.PUBLIC_URL}/cabinet/resumes/{item.id}/publish",
+    }
+    assert event.aggregate_type == "resume" and event.created_at == expires
