@@ -130,8 +130,12 @@ def enqueue(
     retry: bool = True,
     description: str | None = None,
     meta: dict[str, Any] | None = None,
+    depends_on: list[str] | None = None,
 ) -> Job:
-    """Put ``path(app, *args)`` on a named queue (RQ mode only)."""
+    """Put ``path(app, *args)`` on a named queue (RQ mode only).
+
+    ``depends_on`` names jobs (by id) that must finish first; RQ holds this one back until then.
+    """
     _check_plain(args, path)
     resolve(path)  # fail now, in the caller, on a typo, not later in a worker
     return queues.queue(app, queue).enqueue(
@@ -144,6 +148,7 @@ def enqueue(
         failure_ttl=FAILURE_TTL,
         description=description or f"{path}{tuple(args)!r}",
         meta={"path": path, **(meta or {})},
+        depends_on=depends_on or None,
     )
 
 

@@ -10,11 +10,24 @@ from tests.workers import recording_consumer
 def recorder(monkeypatch):
     """Route outbox events to the recording consumer only."""
     monkeypatch.setattr(dispatch, "CONSUMER_MODULES", ("tests.workers.recording_consumer",))
-    recording_consumer.RECEIVED.clear()
-    recording_consumer.FAIL_TOPICS.clear()
+    recording_consumer.reset()
     yield recording_consumer
-    recording_consumer.RECEIVED.clear()
-    recording_consumer.FAIL_TOPICS.clear()
+    recording_consumer.reset()
+
+
+INDEX = "tests.workers.index_consumer"
+NOTIFY = "tests.workers.notify_consumer"
+DEFAULT = "tests.workers.recording_consumer"
+
+
+@pytest.fixture()
+def three(monkeypatch):
+    """Three consumers of ``test.*`` events, on the index, notify and default queues."""
+    monkeypatch.setattr(dispatch, "CONSUMER_MODULES", (INDEX, NOTIFY, DEFAULT))
+    monkeypatch.setattr(dispatch, "AFTER", {})
+    recording_consumer.reset()
+    yield recording_consumer
+    recording_consumer.reset()
 
 
 @pytest.fixture()
