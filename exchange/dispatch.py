@@ -250,20 +250,39 @@ def deliver_here(app: Flask, event_id: int, todo: list[Consumer]) -> dict[str, i
     """Run the given consumers of one event in this process, each on its own.
 
     One consumer failing does not stop the others; its failure is recorded for the relay.
-    A consumer whose prerequisite did not deliver waits (the relay runs it later).
+    A consumer whose prerequisite has not delivered waits (the relay runs it later). The
+    event is read once; each delivery is still recorded in its own transaction, so a
+    crash half-way re-runs only the consumers that had not finished.
     """
+    from exchange.app import state
+
     result = {"delivered": 0, "failed": 0, "waiting": 0}
+    with state(app).db.unit_of_work() as session:
+        event = session.get(OutboxEvent, event_id)
+        if event is None or event.dispatched_at is not None:
+            return result
+        message = event.as_message()
+        done = delivered(session, [event_id]).get(event_id, set())
+    wanted = {c.name for c in consumers_of(message["topic"])}
     for consumer in todo:
-        try:
-            if deliver_to(app, event_id, consumer.name):
-                result["delivered"] += 1
-        except PrerequisitePending as waiting:
-            log.info("%s; left for the relay", waiting)
+        if consumer.name in done:
+            continue
+        waiting = [p for p in consumer.after if p in wanted and p not in done]
+        if waiting:
+            log.info("outbox event %s: %s waits for %s; left for the relay", event_id, consumer.name, ", ".join(waiting))
             result["waiting"] += 1
+            continue
+        try:
+            with app.app_context():
+                consumer.handle(app, message)
         except Exception as error:  # isolate consumers: record and go on with the next one
             log.exception("outbox event %s failed in %s; left for the relay", event_id, consumer.name)
             record_failure(app, event_id, error, consumer.name)
             result["failed"] += 1
+            continue
+        _record_delivery(app, event_id, consumer.name)
+        done.add(consumer.name)
+        result["delivered"] += 1
     return result
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from typing import Any
 
 import sqlalchemy as sa
@@ -42,13 +43,15 @@ MAX_ATTEMPTS = 8
 _ACTIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 
 
-def job_id_for(event_id: int, consumer: str) -> str:
-    """One job id per (event, consumer): the relay can see that delivery is already on its way.
+def job_id_for(app: Flask, event_id: int, consumer: str) -> str:
+    """One job id per (deployment, event, consumer): the relay can see that delivery is already on its way.
 
-    Module paths have no ``-``, so turning dots into dashes keeps ids distinct (RQ allows
-    only letters, digits, ``_`` and ``-``).
+    RQ job ids are global in Redis (only queue names carry ``RQ_QUEUE_PREFIX``), so the
+    prefix goes into the id too. Module paths have no ``-``, so turning dots into dashes
+    keeps ids distinct (RQ allows only letters, digits, ``_`` and ``-``).
     """
-    return f"outbox-{event_id}-{consumer.replace('.', '-')}"
+    prefix = re.sub(r"[^A-Za-z0-9_-]", "-", state(app).settings.RQ_QUEUE_PREFIX)
+    return f"{prefix}-outbox-{event_id}-{consumer.replace('.', '-')}"
 
 
 def deliver_event(app: Flask, event_id: int, consumer: str | None = None) -> Any:
@@ -68,14 +71,46 @@ def deliver_event(app: Flask, event_id: int, consumer: str | None = None) -> Any
 def _enqueue_one(app: Flask, event_id: int, consumer: dispatch.Consumer, pending: set[str]) -> Job:
     # Wait for prerequisites still to deliver this event; their jobs were queued (or are in
     # flight) just before this one, because prerequisites come first in CONSUMER_MODULES.
-    depends_on = [job_id_for(event_id, p) for p in consumer.after if p in pending]
+    depends_on = [job_id_for(app, event_id, p) for p in consumer.after if p in pending]
     return jobs.enqueue(
         app, DELIVER_PATH, event_id, consumer.name, queue=consumer.queue,
-        job_id=job_id_for(event_id, consumer.name),
+        job_id=job_id_for(app, event_id, consumer.name),
         description=f"deliver outbox event {event_id} to {consumer.name}",
         meta={"event_id": event_id, "consumer": consumer.name},
         depends_on=depends_on,
     )
+
+
+def _dispatch(app: Flask, todo: list[tuple[int, list[dispatch.Consumer]]], report: dict[str, Any]) -> None:
+    """Queue each (event, consumer) unless its job is already on its way; requeue failed ones.
+
+    One pipelined EXISTS per batch tells fresh pairs (the usual case right after a commit)
+    from those with a job in Redis, which are looked at one by one: queued, running,
+    scheduled for a retry or deferred behind a prerequisite → left alone; failed →
+    requeued (which also takes it off the failed list); finished or gone → queued again.
+    Redis errors propagate, with ``report`` counting what was done before them.
+    """
+    pairs = [(event_id, consumer) for event_id, consumers in todo for consumer in consumers]
+    if not pairs:
+        return
+    connection = queues.redis_connection(app)
+    pipe = connection.pipeline(transaction=False)
+    for event_id, consumer in pairs:
+        pipe.exists(Job.key_for(job_id_for(app, event_id, consumer.name)))
+    known = dict(zip(((e, c.name) for e, c in pairs), pipe.execute(), strict=True))
+    for event_id, consumers in todo:
+        pending = {c.name for c in consumers}
+        for consumer in consumers:
+            job = _existing_job(app, job_id_for(app, event_id, consumer.name)) if known[(event_id, consumer.name)] else None
+            status = job.get_status(refresh=False) if job is not None else None
+            if status in _ACTIVE:
+                report["skipped_in_flight"] += 1
+                continue
+            if status == JobStatus.FAILED:
+                job.requeue()
+            else:
+                _enqueue_one(app, event_id, consumer, pending)
+            report["dispatched"] += 1
 
 
 def enqueue_events(app: Flask, event_ids: list[int]) -> int:
@@ -85,17 +120,12 @@ def enqueue_events(app: Flask, event_ids: list[int]) -> int:
     except Exception:  # database trouble right after a commit: the relay will find the events
         log.exception("could not plan outbox events %s…; the relay will deliver them", event_ids[:5])
         return 0
-    queued = 0
-    for event_id, consumers in todo:
-        pending = {c.name for c in consumers}
-        try:
-            for consumer in consumers:
-                _enqueue_one(app, event_id, consumer, pending)
-                queued += 1
-        except (RedisError, OSError) as error:
-            log.warning("could not queue outbox event %s and later ones (%s); the relay will deliver them", event_id, error)
-            break
-    return queued
+    report = {"dispatched": 0, "skipped_in_flight": 0}
+    try:
+        _dispatch(app, todo, report)
+    except (RedisError, OSError) as error:
+        log.warning("could not queue every job for outbox events %s… (%s); the relay will deliver the rest", event_ids[:5], error)
+    return report["dispatched"]
 
 
 def _existing_job(app: Flask, job_id: str) -> Job | None:
@@ -140,19 +170,7 @@ def relay(app: Flask, older_than: dt.timedelta = RELAY_GRACE, limit: int = RELAY
             report["failed"] += result["failed"]
             report["waiting"] += result["waiting"]
         return report
-    for event_id, consumers in todo:
-        pending = {c.name for c in consumers}
-        for consumer in consumers:
-            job = _existing_job(app, job_id_for(event_id, consumer.name))  # Redis errors propagate: the relay job is retried
-            status = job.get_status(refresh=False) if job is not None else None
-            if status in _ACTIVE:
-                report["skipped_in_flight"] += 1
-                continue
-            if status == JobStatus.FAILED:
-                job.requeue()  # also takes it off the failed list
-            else:
-                _enqueue_one(app, event_id, consumer, pending)
-            report["dispatched"] += 1
+    _dispatch(app, todo, report)  # Redis errors propagate: the relay job itself is retried
     log.info("relay: %s", report)
     return report
 

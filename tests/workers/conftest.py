@@ -41,12 +41,17 @@ def rq_app(app, monkeypatch):
     if not settings.REDIS_URL:
         pytest.skip("needs redis")
     monkeypatch.setitem(settings.values, "JOBS_MODE", "rq")
+    from workers.outbox import enqueue_events
+
+    # The hook was chosen when the app was built (in-process); commits now queue jobs instead.
+    monkeypatch.setattr(state(app).db, "after_commit_hooks", [lambda ids: enqueue_events(app, ids)])
     monkeypatch.setattr("workers.jobs.RETRY_INTERVALS", (0, 0, 0))  # retry at once in burst mode
     runtime.bind(app)
     yield app
     connection = queues.redis_connection(app)
     for queue in queues.all_queues(app):
-        for registry in (queue.failed_job_registry, queue.finished_job_registry, queue.scheduled_job_registry):
+        for registry in (queue.failed_job_registry, queue.finished_job_registry, queue.scheduled_job_registry,
+                         queue.deferred_job_registry, queue.started_job_registry):
             for job_id in registry.get_job_ids():
                 registry.remove(job_id, delete_job=True)
         queue.delete(delete_jobs=True)

@@ -167,10 +167,11 @@ def test_one_job_per_consumer_on_its_queue(rq_app, db, three):
     event = outbox.emit(db, "test.created", "thing", 1, {})
     db.flush()
     assert relay_module.enqueue_events(rq_app, [event.id]) == 3
+    prefix = state(rq_app).settings.RQ_QUEUE_PREFIX.replace(".", "-")
     assert _queued(rq_app) == {
-        "index": [f"outbox-{event.id}-tests-workers-index_consumer"],
-        "notify": [f"outbox-{event.id}-tests-workers-notify_consumer"],
-        "default": [f"outbox-{event.id}-tests-workers-recording_consumer"],
+        "index": [f"{prefix}-outbox-{event.id}-tests-workers-index_consumer"],
+        "notify": [f"{prefix}-outbox-{event.id}-tests-workers-notify_consumer"],
+        "default": [f"{prefix}-outbox-{event.id}-tests-workers-recording_consumer"],
         "reconcile": [],
     }
     # Only index is served: indexing is not held up by the other queues, and the event is not done yet.
@@ -311,3 +312,33 @@ def test_failed_jobs_cli_shows_consumer_and_queue(rq_app, db, three):
     by_consumer = {c["consumer"]: c for c in stuck["consumers"]}
     assert by_consumer[NOTIFY]["queue"] == "notify" and not by_consumer[NOTIFY]["delivered"]
     assert by_consumer[INDEX]["delivered"] and by_consumer[INDEX]["queue"] == "index"
+
+
+def test_an_administrator_redelivers_a_failed_consumer_without_a_duplicate_job(rq_app, db, three):
+    three.FAILING[NOTIFY] = 1
+    event = outbox.emit(db, "test.created", "thing", 8, {})
+    db.flush()
+    relay_module.enqueue_events(rq_app, [event.id])
+    work(rq_app)
+    [failed] = deadletter.failed_jobs(rq_app)
+    deadletter.redeliver_event(db, Actor.system("test"), event.id)
+    db.commit()  # after the commit the failed job is requeued, not copied
+    assert deadletter.failed_jobs(rq_app) == []
+    assert _queued(rq_app)["notify"] == [failed.id]
+    work(rq_app)
+    assert sorted(three.CALLS) == sorted([(INDEX, event.id), (DEFAULT, event.id), (NOTIFY, event.id)])
+
+
+def test_saved_search_alerts_wait_for_the_index_job(rq_app, db):
+    """With the real consumers: a published vacancy's subscriptions job depends on its search job."""
+    from rq.job import Job
+
+    event = outbox.emit(db, "vacancy.published", "vacancy", 10**9, {"public": True})
+    db.flush()
+    relay_module.enqueue_events(rq_app, [event.id])
+    connection = queues.redis_connection(rq_app)
+    search_job = relay_module.job_id_for(rq_app, event.id, "search.consumers")
+    alerts = Job.fetch(relay_module.job_id_for(rq_app, event.id, "exchange.subscriptions.consumers"), connection=connection)
+    assert alerts.dependency_ids == [search_job] and alerts.get_status() == "deferred"
+    assert Job.fetch(search_job, connection=connection).origin == queues.queue_name(rq_app, "index")
+    assert alerts.origin == queues.queue_name(rq_app, "notify")
