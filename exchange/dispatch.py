@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -137,31 +137,52 @@ def delivered(session: Session, event_ids: list[int]) -> dict[int, set[str]]:
     return done
 
 
-def plan(app: Flask, event_ids: list[int]) -> list[tuple[int, list[Consumer]]]:
+@dataclass
+class Pending:
+    """An undispatched event and the consumers that have yet to handle it (in order)."""
+
+    event_id: int
+    message: dict[str, Any]
+    consumers: list[Consumer]
+
+
+def plan(app: Flask, event_ids: list[int]) -> list[Pending]:
     """For each undispatched event (oldest first): the consumers still to run, in order.
 
     Events left with nothing to run (no consumer for the topic, or every consumer done)
-    are marked dispatched here.
+    are marked dispatched here. One query per chunk reads the events with their
+    delivered consumers.
     """
     from exchange.app import state
 
     if not event_ids:
         return []
     every = consumers()
-    todo: list[tuple[int, list[Consumer]]] = []
+    todo: list[Pending] = []
+    delivered_rows = (
+        sa.select(OutboxDelivery.event_id, OutboxDelivery.consumer)
+        .where(OutboxDelivery.delivered_at.is_not(None))
+        .subquery()
+    )
     with state(app).db.unit_of_work() as session:
         for chunk in _chunks(sorted(set(event_ids))):
-            events = session.execute(
-                sa.select(OutboxEvent.id, OutboxEvent.topic)
+            rows = session.execute(
+                sa.select(OutboxEvent, delivered_rows.c.consumer)
+                .outerjoin(delivered_rows, delivered_rows.c.event_id == OutboxEvent.id)
                 .where(OutboxEvent.id.in_(chunk), OutboxEvent.dispatched_at.is_(None))
                 .order_by(OutboxEvent.id)
             ).all()
-            done = delivered(session, [event_id for event_id, _ in events])
+            events: dict[int, OutboxEvent] = {}
+            done: dict[int, set[str]] = {}
+            for event, consumer_name in rows:
+                events[event.id] = event
+                if consumer_name is not None:
+                    done.setdefault(event.id, set()).add(consumer_name)
             settled: list[int] = []
-            for event_id, topic in events:
-                left = [c for c in consumers_of(topic, every) if c.name not in done.get(event_id, set())]
+            for event_id, event in events.items():
+                left = [c for c in consumers_of(event.topic, every) if c.name not in done.get(event_id, set())]
                 if left:
-                    todo.append((event_id, left))
+                    todo.append(Pending(event_id, event.as_message(), left))
                 else:
                     settled.append(event_id)
             if settled:
@@ -173,11 +194,19 @@ def plan(app: Flask, event_ids: list[int]) -> list[tuple[int, list[Consumer]]]:
     return todo
 
 
-def _locked_event(session: Session, event_id: int) -> OutboxEvent | None:
+def _lock_event(session: Session, event_id: int) -> sa.Row | None:
     # Every write about one event's deliveries takes this row lock first (PostgreSQL;
     # SQLite serialises writers anyway), so "were all consumers delivered?" is decided
     # by exactly one transaction.
-    return session.scalar(sa.select(OutboxEvent).where(OutboxEvent.id == event_id).with_for_update())
+    return session.execute(
+        sa.select(OutboxEvent.topic, OutboxEvent.dispatched_at).where(OutboxEvent.id == event_id).with_for_update()
+    ).one_or_none()
+
+
+def _insert(session: Session):
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 def deliver_to(app: Flask, event_id: int, consumer_name: str) -> bool:
@@ -206,68 +235,88 @@ def deliver_to(app: Flask, event_id: int, consumer_name: str) -> bool:
     return True
 
 
-def _record_delivery(app: Flask, event_id: int, consumer_name: str) -> None:
+def _record(app: Flask, event_id: int, delivered: Sequence[str] = (), failures: Sequence[tuple[str | None, str]] = ()) -> None:
+    """Record consumers that delivered and failed attempts, in one transaction.
+
+    Locks the event row, upserts the delivery rows, counts failures on the event (the
+    relay's give-up limit) and on each consumer's row, and — in one UPDATE — marks the
+    event dispatched when every consumer of its topic has a delivered row.
+    """
     from exchange.app import state
 
     now = utcnow()
     with state(app).db.unit_of_work() as session:
-        event = _locked_event(session, event_id)
+        event = _lock_event(session, event_id)
         if event is None:
             return
-        row = session.get(OutboxDelivery, (event_id, consumer_name))
-        if row is None:
-            session.add(OutboxDelivery(event_id=event_id, consumer=consumer_name, delivered_at=now))
-        elif row.delivered_at is None:
-            row.delivered_at = now
-        session.flush()
-        if event.dispatched_at is None:
-            done = delivered(session, [event_id]).get(event_id, set())
-            if all(c.name in done for c in consumers_of(event.topic)):
-                event.dispatched_at = now
+        insert = _insert(session)(OutboxDelivery)
+        if failures:
+            name, text = failures[-1]
+            session.execute(
+                sa.update(OutboxEvent)
+                .where(OutboxEvent.id == event_id)
+                .values(attempts=OutboxEvent.attempts + len(failures), last_error=(f"{name}: {text}" if name else text)[:2000])
+            )
+            rows = [{"event_id": event_id, "consumer": n, "attempts": 1, "last_error": t} for n, t in failures if n]
+            if rows:
+                failed = insert.values(rows)
+                session.execute(failed.on_conflict_do_update(
+                    index_elements=["event_id", "consumer"],
+                    set_={"attempts": OutboxDelivery.attempts + 1, "last_error": failed.excluded.last_error},
+                ))
+        if not delivered:
+            return
+        done_rows = insert.values([{"event_id": event_id, "consumer": n, "delivered_at": now, "attempts": 0} for n in delivered])
+        session.execute(done_rows.on_conflict_do_update(
+            index_elements=["event_id", "consumer"],
+            set_={"delivered_at": sa.func.coalesce(OutboxDelivery.delivered_at, done_rows.excluded.delivered_at)},
+        ))
+        if event.dispatched_at is not None:
+            return
+        names = [c.name for c in consumers_of(event.topic)]
+        done = (
+            sa.select(sa.func.count()).select_from(OutboxDelivery)
+            .where(OutboxDelivery.event_id == event_id, OutboxDelivery.delivered_at.is_not(None),
+                   OutboxDelivery.consumer.in_(names))
+            .scalar_subquery()
+        )
+        session.execute(
+            sa.update(OutboxEvent)
+            .where(OutboxEvent.id == event_id, OutboxEvent.dispatched_at.is_(None), done == len(names))
+            .values(dispatched_at=now)
+        )
+
+
+def _error_text(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"[:2000]
+
+
+def _record_delivery(app: Flask, event_id: int, consumer_name: str) -> None:
+    _record(app, event_id, delivered=[consumer_name])
 
 
 def record_failure(app: Flask, event_id: int, error: BaseException, consumer_name: str | None = None) -> None:
     """Count a failed attempt on the event (the relay's give-up limit) and on the consumer's row."""
-    from exchange.app import state
-
-    text = f"{type(error).__name__}: {error}"[:2000]
-    with state(app).db.unit_of_work() as session:
-        event = _locked_event(session, event_id)
-        if event is None:
-            return
-        event.attempts += 1
-        event.last_error = (f"{consumer_name}: {text}" if consumer_name else text)[:2000]
-        if consumer_name is not None:
-            row = session.get(OutboxDelivery, (event_id, consumer_name))
-            if row is None:
-                session.add(OutboxDelivery(event_id=event_id, consumer=consumer_name, attempts=1, last_error=text))
-            else:
-                row.attempts += 1
-                row.last_error = text
+    _record(app, event_id, failures=[(consumer_name, _error_text(error))])
 
 
-def deliver_here(app: Flask, event_id: int, todo: list[Consumer]) -> dict[str, int]:
-    """Run the given consumers of one event in this process, each on its own.
+def deliver_here(app: Flask, pending: Pending) -> dict[str, int]:
+    """Run an event's remaining consumers in this process, each on its own.
 
-    One consumer failing does not stop the others; its failure is recorded for the relay.
-    A consumer whose prerequisite has not delivered waits (the relay runs it later). The
-    event is read once; each delivery is still recorded in its own transaction, so a
-    crash half-way re-runs only the consumers that had not finished.
+    One consumer failing does not stop the others; its failure is recorded for the relay,
+    which runs only that consumer again. A consumer whose prerequisite has not delivered
+    waits (the relay runs it later). The outcomes are recorded together, in one
+    transaction after the consumers ran (four round trips instead of four per consumer:
+    this runs inside the request that committed). Should the process die before that,
+    the relay runs this event's consumers again, which their idempotency absorbs.
     """
-    from exchange.app import state
-
     result = {"delivered": 0, "failed": 0, "waiting": 0}
-    with state(app).db.unit_of_work() as session:
-        event = session.get(OutboxEvent, event_id)
-        if event is None or event.dispatched_at is not None:
-            return result
-        message = event.as_message()
-        done = delivered(session, [event_id]).get(event_id, set())
-    wanted = {c.name for c in consumers_of(message["topic"])}
-    for consumer in todo:
-        if consumer.name in done:
-            continue
-        waiting = [p for p in consumer.after if p in wanted and p not in done]
+    event_id, message = pending.event_id, pending.message
+    left = {c.name for c in pending.consumers}
+    delivered_now: list[str] = []
+    failures: list[tuple[str | None, str]] = []
+    for consumer in pending.consumers:
+        waiting = [p for p in consumer.after if p in left]
         if waiting:
             log.info("outbox event %s: %s waits for %s; left for the relay", event_id, consumer.name, ", ".join(waiting))
             result["waiting"] += 1
@@ -277,12 +326,14 @@ def deliver_here(app: Flask, event_id: int, todo: list[Consumer]) -> dict[str, i
                 consumer.handle(app, message)
         except Exception as error:  # isolate consumers: record and go on with the next one
             log.exception("outbox event %s failed in %s; left for the relay", event_id, consumer.name)
-            record_failure(app, event_id, error, consumer.name)
+            failures.append((consumer.name, _error_text(error)))
             result["failed"] += 1
             continue
-        _record_delivery(app, event_id, consumer.name)
-        done.add(consumer.name)
+        left.discard(consumer.name)
+        delivered_now.append(consumer.name)
         result["delivered"] += 1
+    if delivered_now or failures:
+        _record(app, event_id, delivered=delivered_now, failures=failures)
     return result
 
 
@@ -293,11 +344,11 @@ def run_inline(app: Flask, event_ids: list[int]) -> None:
     except Exception:  # the write already succeeded; never fail the request for a consumer
         log.exception("could not plan outbox events %s…; left for the relay", event_ids[:5])
         return
-    for event_id, consumers_left in todo:
+    for pending in todo:
         try:
-            deliver_here(app, event_id, consumers_left)
+            deliver_here(app, pending)
         except Exception:  # recording the failure itself failed (database down): the relay retries
-            log.exception("outbox event %s: delivery bookkeeping failed; left for the relay", event_id)
+            log.exception("outbox event %s: delivery bookkeeping failed; left for the relay", pending.event_id)
 
 
 def init_dispatch(app: Flask) -> None:

@@ -68,6 +68,15 @@ def deliver_event(app: Flask, event_id: int, consumer: str | None = None) -> Any
         raise
 
 
+def _job_item(app: Flask, event_id: int, consumer: dispatch.Consumer) -> dict[str, Any]:
+    return {
+        "path": DELIVER_PATH, "args": (event_id, consumer.name), "queue": consumer.queue,
+        "job_id": job_id_for(app, event_id, consumer.name),
+        "description": f"deliver outbox event {event_id} to {consumer.name}",
+        "meta": {"event_id": event_id, "consumer": consumer.name},
+    }
+
+
 def _enqueue_one(app: Flask, event_id: int, consumer: dispatch.Consumer, pending: set[str]) -> Job:
     # Wait for prerequisites still to deliver this event; their jobs were queued (or are in
     # flight) just before this one, because prerequisites come first in CONSUMER_MODULES.
@@ -81,16 +90,18 @@ def _enqueue_one(app: Flask, event_id: int, consumer: dispatch.Consumer, pending
     )
 
 
-def _dispatch(app: Flask, todo: list[tuple[int, list[dispatch.Consumer]]], report: dict[str, Any]) -> None:
+def _dispatch(app: Flask, todo: list[dispatch.Pending], report: dict[str, Any]) -> None:
     """Queue each (event, consumer) unless its job is already on its way; requeue failed ones.
 
     One pipelined EXISTS per batch tells fresh pairs (the usual case right after a commit)
     from those with a job in Redis, which are looked at one by one: queued, running,
     scheduled for a retry or deferred behind a prerequisite → left alone; failed →
     requeued (which also takes it off the failed list); finished or gone → queued again.
+    Fresh jobs go to Redis in one pipelined ``enqueue_many`` per 500; jobs that wait on a
+    prerequisite's job are queued one by one afterwards, once that job exists.
     Redis errors propagate, with ``report`` counting what was done before them.
     """
-    pairs = [(event_id, consumer) for event_id, consumers in todo for consumer in consumers]
+    pairs = [(p.event_id, consumer) for p in todo for consumer in p.consumers]
     if not pairs:
         return
     connection = queues.redis_connection(app)
@@ -98,19 +109,36 @@ def _dispatch(app: Flask, todo: list[tuple[int, list[dispatch.Consumer]]], repor
     for event_id, consumer in pairs:
         pipe.exists(Job.key_for(job_id_for(app, event_id, consumer.name)))
     known = dict(zip(((e, c.name) for e, c in pairs), pipe.execute(), strict=True))
-    for event_id, consumers in todo:
-        pending = {c.name for c in consumers}
-        for consumer in consumers:
-            job = _existing_job(app, job_id_for(app, event_id, consumer.name)) if known[(event_id, consumer.name)] else None
+    fresh: list[dict[str, Any]] = []  # no job in Redis and nothing to wait for: one round trip for all
+    later: list[tuple[int, dispatch.Consumer, set[str]]] = []  # wait on a prerequisite's job: after those exist
+    for item in todo:
+        event_id, pending = item.event_id, {c.name for c in item.consumers}
+        for consumer in item.consumers:
+            if not known[(event_id, consumer.name)]:
+                if any(p in pending for p in consumer.after):
+                    later.append((event_id, consumer, pending))
+                else:
+                    fresh.append(_job_item(app, event_id, consumer))
+                continue
+            job = _existing_job(app, job_id_for(app, event_id, consumer.name))
             status = job.get_status(refresh=False) if job is not None else None
             if status in _ACTIVE:
                 report["skipped_in_flight"] += 1
                 continue
             if status == JobStatus.FAILED:
                 job.requeue()
+                report["dispatched"] += 1
+            elif any(p in pending for p in consumer.after):
+                later.append((event_id, consumer, pending))
             else:
-                _enqueue_one(app, event_id, consumer, pending)
-            report["dispatched"] += 1
+                fresh.append(_job_item(app, event_id, consumer))  # finished or stopped, yet not delivered: again
+    for start in range(0, len(fresh), 500):
+        batch = fresh[start:start + 500]
+        jobs.enqueue_batch(app, batch)
+        report["dispatched"] += len(batch)
+    for event_id, consumer, pending in later:
+        _enqueue_one(app, event_id, consumer, pending)
+        report["dispatched"] += 1
 
 
 def enqueue_events(app: Flask, event_ids: list[int]) -> int:
@@ -164,8 +192,8 @@ def relay(app: Flask, older_than: dt.timedelta = RELAY_GRACE, limit: int = RELAY
         return report
     todo = dispatch.plan(app, event_ids)
     if state(app).settings.jobs_mode != "rq":
-        for event_id, consumers in todo:
-            result = dispatch.deliver_here(app, event_id, consumers)
+        for pending in todo:
+            result = dispatch.deliver_here(app, pending)
             report["dispatched"] += result["delivered"]
             report["failed"] += result["failed"]
             report["waiting"] += result["waiting"]

@@ -213,17 +213,15 @@ def test_relay_after_a_partial_enqueue_duplicates_nothing(rq_app, db, three, mon
     event = outbox.emit(db, "test.created", "thing", 3, {})
     later = outbox.emit(db, "test.created", "thing", 4, {})
     db.flush()
-    real, calls = relay_module._enqueue_one, []
+    real = jobs.enqueue_batch
 
-    def redis_dies_after_the_first(*args, **kwargs):
-        calls.append(args)
-        if len(calls) > 1:
-            raise RedisConnectionError("Connection refused")
-        return real(*args, **kwargs)
+    def redis_dies_after_the_first(app, items):
+        real(app, items[:1])
+        raise RedisConnectionError("Connection refused")
 
-    monkeypatch.setattr(relay_module, "_enqueue_one", redis_dies_after_the_first)
-    assert relay_module.enqueue_events(rq_app, [event.id, later.id]) == 1  # index job of the first event only
-    monkeypatch.setattr(relay_module, "_enqueue_one", real)
+    monkeypatch.setattr(jobs, "enqueue_batch", redis_dies_after_the_first)
+    assert relay_module.enqueue_events(rq_app, [event.id, later.id]) == 0  # the index job of the first event got through
+    monkeypatch.setattr(jobs, "enqueue_batch", real)
 
     first = relay_module.relay(rq_app, older_than=dt.timedelta(0))
     assert first == {"pending": 2, "dispatched": 5, "skipped_in_flight": 1, "failed": 0, "waiting": 0}
