@@ -19,7 +19,7 @@ which has no Redis at all. The database can: a consumer's row gets ``delivered_a
 a transaction that first locks the event row, so concurrent consumers of one event are
 serialised and exactly one of them sees "all delivered" and sets the event's
 ``dispatched_at``. The relay re-dispatches only consumers without a delivered row. The
-job ids are deterministic as well (``outbox-<event>-<consumer>``), so the relay can tell
+job ids are deterministic as well (``<prefix>-outbox-<event>-<consumer>``), so the relay can tell
 a job that is still queued or running from one that was lost, and never queues a
 second copy. The remaining window — a consumer that finished its work but died before
 its row was written — re-runs that one consumer, which is why consumers are idempotent
@@ -235,7 +235,7 @@ def deliver_to(app: Flask, event_id: int, consumer_name: str) -> bool:
     return True
 
 
-def _record(app: Flask, event_id: int, delivered: Sequence[str] = (), failures: Sequence[tuple[str | None, str]] = ()) -> None:
+def _record(app: Flask, event_id: int, delivered_by: Sequence[str] = (), failures: Sequence[tuple[str | None, str]] = ()) -> None:
     """Record consumers that delivered and failed attempts, in one transaction.
 
     Locks the event row, upserts the delivery rows, counts failures on the event (the
@@ -264,9 +264,9 @@ def _record(app: Flask, event_id: int, delivered: Sequence[str] = (), failures: 
                     index_elements=["event_id", "consumer"],
                     set_={"attempts": OutboxDelivery.attempts + 1, "last_error": failed.excluded.last_error},
                 ))
-        if not delivered:
+        if not delivered_by:
             return
-        done_rows = insert.values([{"event_id": event_id, "consumer": n, "delivered_at": now, "attempts": 0} for n in delivered])
+        done_rows = insert.values([{"event_id": event_id, "consumer": n, "delivered_at": now, "attempts": 0} for n in delivered_by])
         session.execute(done_rows.on_conflict_do_update(
             index_elements=["event_id", "consumer"],
             set_={"delivered_at": sa.func.coalesce(OutboxDelivery.delivered_at, done_rows.excluded.delivered_at)},
@@ -292,7 +292,7 @@ def _error_text(error: BaseException) -> str:
 
 
 def _record_delivery(app: Flask, event_id: int, consumer_name: str) -> None:
-    _record(app, event_id, delivered=[consumer_name])
+    _record(app, event_id, delivered_by=[consumer_name])
 
 
 def record_failure(app: Flask, event_id: int, error: BaseException, consumer_name: str | None = None) -> None:
@@ -333,7 +333,7 @@ def deliver_here(app: Flask, pending: Pending) -> dict[str, int]:
         delivered_now.append(consumer.name)
         result["delivered"] += 1
     if delivered_now or failures:
-        _record(app, event_id, delivered=delivered_now, failures=failures)
+        _record(app, event_id, delivered_by=delivered_now, failures=failures)
     return result
 
 
