@@ -3,7 +3,10 @@
 An operation calls :func:`emit` inside its transaction. The event row commits or rolls
 back together with the change it describes, so a consumer (index sync, notifications,
 webhooks) never acts on a change that did not happen, and never misses one that did:
-undelivered rows are picked up again by the relay (``workers.relay``).
+undelivered rows are picked up again by the relay (``workers.outbox``).
+
+Each consumer's delivery of an event is recorded in :class:`OutboxDelivery`; the event
+counts as dispatched (``dispatched_at``) once every consumer of its topic has run.
 """
 
 from __future__ import annotations
@@ -52,6 +55,23 @@ class OutboxEvent(Base):
             "actor_user_id": self.actor_user_id,
             "created_at": self.created_at.isoformat(),
         }
+
+
+class OutboxDelivery(Base):
+    """One consumer's successful (or failing) handling of one event.
+
+    The durable record of "this consumer already ran": the relay re-dispatches only the
+    consumers of an event that have no ``delivered_at`` yet, so a retry after a partial
+    failure never re-runs the consumers that succeeded.
+    """
+
+    __tablename__ = "outbox_deliveries"
+
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("outbox_events.id", ondelete="CASCADE"), primary_key=True)
+    consumer: Mapped[str] = mapped_column(sa.String(120), primary_key=True)  # module path from CONSUMER_MODULES
+    delivered_at: Mapped[dt.datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)  # failed attempts of this consumer
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
 
 
 def emit(

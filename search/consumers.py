@@ -15,6 +15,7 @@ from flask import Flask
 from search import sync
 
 TOPICS = ("vacancy.", "resume.", "seeker.")
+QUEUE = "index"  # the RQ queue its outbox deliveries run on (exchange.dispatch)
 
 
 def handle(app: Flask, message: dict[str, Any]) -> None:

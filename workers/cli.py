@@ -12,6 +12,7 @@ from flask.cli import with_appcontext
 
 from exchange.app import state
 from exchange.auth import Actor
+from exchange.i18n import LOCALES
 
 
 def _app():
@@ -25,7 +26,8 @@ def _require_rq(app) -> None:
 
 @click.command("worker")
 @click.option("--queue", "-q", "queue_names", multiple=True,
-              help="Queues to serve (default, index, notify, reconcile); all when omitted.")
+              type=click.Choice(("index", "notify", "default", "reconcile")),
+              help="Queue to serve, repeatable, in priority order; all of index, notify, default, reconcile when omitted.")
 @click.option("--burst", is_flag=True, help="Run what is queued, then stop.")
 @click.option("--simple", is_flag=True, help="Run jobs in this process instead of a forked child.")
 @with_appcontext
@@ -86,9 +88,12 @@ def jobs_failed(as_json: bool) -> None:
     app = _app()
     failed = deadletter.failed_jobs(app)
     with state(app).db.unit_of_work() as session:
+        stuck = deadletter.stuck_events(session)
+        per_consumer = deadletter.event_consumers(session, stuck)
         events = [
-            {"id": e.id, "topic": e.topic, "attempts": e.attempts, "error": (e.last_error or "")[:200]}
-            for e in deadletter.stuck_events(session)
+            {"id": e.id, "topic": e.topic, "attempts": e.attempts, "error": (e.last_error or "")[:200],
+             "consumers": [{**c, "error": c["error"][:200]} for c in per_consumer.get(e.id, [])]}
+            for e in stuck
         ]
     if as_json:
         click.echo(json.dumps({"jobs": [j.as_dict() for j in failed], "events": events}, ensure_ascii=False))
@@ -96,9 +101,13 @@ def jobs_failed(as_json: bool) -> None:
     if not failed and not events:
         click.echo("no failed jobs")
     for job in failed:
-        click.echo(f"{job.id}  {job.queue}  {job.path}{job.args}  {job.ended_at:%Y-%m-%d %H:%M}  {job.error}")
+        ended = f"{job.ended_at:%Y-%m-%d %H:%M}" if job.ended_at else "-"
+        click.echo(f"{job.id}  queue={job.queue}  consumer={job.consumer or '-'}  {job.path}{job.args}  {ended}  {job.error}")
     for event in events:
         click.echo(f"event {event['id']}  {event['topic']}  attempts={event['attempts']}  {event['error']}")
+        for c in event["consumers"]:
+            done = "delivered" if c["delivered"] else f"pending, {c['attempts']} failed  {c['error']}"
+            click.echo(f"    consumer={c['consumer']}  queue={c['queue']}  {done}")
 
 
 @jobs_group.command("retry")
@@ -134,19 +143,32 @@ def jobs_purge(job_id: str | None, purge_all: bool) -> None:
 
 
 @jobs_group.command("health")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True,
+              help="Machine-readable report: problem codes with their figures, plus each message.")
+@click.option("--lang", type=click.Choice(LOCALES), default=None,
+              help="Language of the messages (kk, ru, en); DEFAULT_LOCALE when omitted.")
 @with_appcontext
-def jobs_health(as_json: bool) -> None:
+def jobs_health(as_json: bool, lang: str | None) -> None:
     """Check Redis, queues, workers, the scheduler and the outbox backlog; exit 1 when unhealthy."""
+    from flask import g
+
+    from exchange.i18n import force_locale, gettext
     from workers import health
 
-    report = health.check(_app())
+    app = _app()
+    report = health.check(app)
+    lang = lang or state(app).settings.DEFAULT_LOCALE
+    g.locale_override = lang  # outside a request the locale selector reads this
+    with force_locale(lang):
+        for problem in report["problems"]:
+            problem["message"] = health.message(problem)
+        verdict = gettext("ok") if report["ok"] else gettext("UNHEALTHY")
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False, default=str))
     else:
-        click.echo("ok" if report["ok"] else "UNHEALTHY")
+        click.echo(verdict)
         for problem in report["problems"]:
-            click.echo(f"  - {problem}")
+            click.echo(f"  - [{problem['code']}] {problem['message']}")
     if not report["ok"]:
         raise SystemExit(1)
 

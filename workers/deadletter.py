@@ -16,29 +16,32 @@ from flask import Flask
 from rq.job import Job
 from sqlalchemy.orm import Session
 
-from exchange import audit
+from exchange import audit, dispatch
 from exchange.accounts.models import AccountRole
 from exchange.app import state
 from exchange.auth import Actor, require_role
 from exchange.db import utcnow
 from exchange.errors import NotFound
 from exchange.i18n import lazy_gettext as _l
-from exchange.outbox import OutboxEvent
+from exchange.outbox import OutboxDelivery, OutboxEvent
 from workers import queues
 
 
 @dataclass(frozen=True)
 class FailedJob:
     id: str
-    queue: str
+    queue: str  # the short name: index, notify, default, reconcile
     path: str
     args: tuple[Any, ...]
     error: str
     ended_at: dt.datetime | None
+    consumer: str | None = None  # outbox deliveries: the consumer module that failed
+    event_id: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "id": self.id, "queue": self.queue, "path": self.path, "args": list(self.args),
+            "id": self.id, "queue": self.queue, "consumer": self.consumer, "event_id": self.event_id,
+            "path": self.path, "args": list(self.args),
             "error": self.error, "ended_at": self.ended_at.isoformat() if self.ended_at else None,
         }
 
@@ -55,14 +58,15 @@ def _describe(job: Job, queue_name: str) -> FailedJob:
     error = (job.latest_result().exc_string if job.latest_result() else "") or ""
     last_line = next((line for line in reversed(error.strip().splitlines()) if line.strip()), "")
     ended = job.ended_at.replace(tzinfo=dt.UTC) if job.ended_at and job.ended_at.tzinfo is None else job.ended_at
-    return FailedJob(job.id, queue_name, str(path), args, last_line[:500], ended)
+    return FailedJob(job.id, queue_name, str(path), args, last_line[:500], ended,
+                     consumer=job.meta.get("consumer"), event_id=job.meta.get("event_id"))
 
 
 def failed_jobs(app: Flask, limit: int = 200) -> list[FailedJob]:
     if not rq_enabled(app):
         return []
     out: list[FailedJob] = []
-    for queue in queues.all_queues(app):
+    for short_name, queue in zip(queues.QUEUE_NAMES, queues.all_queues(app), strict=True):
         registry = queue.failed_job_registry
         for job_id in registry.get_job_ids(0, limit - 1, desc=True):
             try:
@@ -70,7 +74,7 @@ def failed_jobs(app: Flask, limit: int = 200) -> list[FailedJob]:
             except Exception:
                 registry.remove(job_id)  # the job hash expired; drop the dangling id
                 continue
-            out.append(_describe(job, queue.name))
+            out.append(_describe(job, short_name))
     out.sort(key=lambda j: j.ended_at or dt.datetime.min.replace(tzinfo=dt.UTC), reverse=True)
     return out[:limit]
 
@@ -128,6 +132,29 @@ def stuck_events(session: Session, limit: int = 200) -> list[OutboxEvent]:
             .limit(limit)
         )
     )
+
+
+def event_consumers(session: Session, events: list[OutboxEvent]) -> dict[int, list[dict[str, Any]]]:
+    """Per event: each consumer of its topic, its queue, whether it delivered, its failed attempts and error."""
+    if not events:
+        return {}
+    rows = {
+        (row.event_id, row.consumer): row
+        for row in session.scalars(sa.select(OutboxDelivery).where(OutboxDelivery.event_id.in_([e.id for e in events])))
+    }
+    every = dispatch.consumers()
+    out: dict[int, list[dict[str, Any]]] = {}
+    for event in events:
+        out[event.id] = [
+            {
+                "consumer": c.name, "queue": c.queue,
+                "delivered": bool((row := rows.get((event.id, c.name))) and row.delivered_at),
+                "attempts": row.attempts if row else 0,
+                "error": (row.last_error or "") if row else "",
+            }
+            for c in dispatch.consumers_of(event.topic, every)
+        ]
+    return out
 
 
 def _event(session: Session, event_id: int) -> OutboxEvent:

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
-from rq import Retry, get_current_job
+from rq import Queue, Retry, get_current_job
 from rq.job import Job
 
 from exchange.app import state
@@ -130,8 +130,12 @@ def enqueue(
     retry: bool = True,
     description: str | None = None,
     meta: dict[str, Any] | None = None,
+    depends_on: list[str] | None = None,
 ) -> Job:
-    """Put ``path(app, *args)`` on a named queue (RQ mode only)."""
+    """Put ``path(app, *args)`` on a named queue (RQ mode only).
+
+    ``depends_on`` names jobs (by id) that must finish first; RQ holds this one back until then.
+    """
     _check_plain(args, path)
     resolve(path)  # fail now, in the caller, on a typo, not later in a worker
     return queues.queue(app, queue).enqueue(
@@ -144,7 +148,50 @@ def enqueue(
         failure_ttl=FAILURE_TTL,
         description=description or f"{path}{tuple(args)!r}",
         meta={"path": path, **(meta or {})},
+        depends_on=depends_on or None,
     )
+
+
+def _options(app: Flask, path: str, args: tuple, timeout: int | None, retry: bool,
+             description: str | None, meta: dict[str, Any] | None) -> dict[str, Any]:
+    _check_plain(args, path)
+    resolve(path)  # fail now, in the caller, on a typo, not later in a worker
+    return {
+        "args": (path, *args),
+        "timeout": timeout or state(app).settings.JOB_TIMEOUT,
+        "retry": Retry(max=len(RETRY_INTERVALS), interval=list(RETRY_INTERVALS)) if retry else None,
+        "result_ttl": RESULT_TTL,
+        "failure_ttl": FAILURE_TTL,
+        "description": description or f"{path}{tuple(args)!r}",
+        "meta": {"path": path, **(meta or {})},
+    }
+
+
+def enqueue_batch(app: Flask, items: list[dict[str, Any]]) -> list[Job]:
+    """Queue many jobs without dependencies in one Redis round trip (RQ's ``enqueue_many``).
+
+    Each item: ``path``, ``args`` (tuple), ``queue``, and optionally ``job_id``,
+    ``description``, ``meta``, ``timeout``. All of them are queued, or (Redis error)
+    none: the pipeline is one MULTI/EXEC transaction.
+    """
+    by_queue: dict[str, list[Any]] = {}
+    for item in items:
+        options = _options(app, item["path"], tuple(item.get("args", ())), item.get("timeout"), True,
+                           item.get("description"), item.get("meta"))
+        by_queue.setdefault(item.get("queue", "default"), []).append(
+            Queue.prepare_data(run, args=options["args"], timeout=options["timeout"], result_ttl=options["result_ttl"],
+                               failure_ttl=options["failure_ttl"], description=options["description"],
+                               job_id=item.get("job_id"), meta=options["meta"], retry=options["retry"])
+        )
+    if not by_queue:
+        return []
+    connection = queues.redis_connection(app)
+    made: list[Job] = []
+    with connection.pipeline() as pipe:
+        for name, datas in by_queue.items():
+            made += queues.queue(app, name).enqueue_many(datas, pipeline=pipe)
+        pipe.execute()
+    return made
 
 
 def submit(app: Flask, path: str, *args: Any, queue: str = "default", **options: Any) -> Job | Any:

@@ -12,7 +12,13 @@ from rq import Queue
 
 from exchange.app import state
 
-QUEUE_NAMES: tuple[str, ...] = ("default", "index", "notify", "reconcile")
+# Also the order a worker serves them in when started without ``-q``: RQ takes the next job
+# from the first non-empty queue in this list. Index updates are small and decide whether a
+# search shows a change, so they go first; notifications next (people wait for them, but a
+# slow channel must not hold up the index); then everything else; the weekly
+# reconciliation, long and not urgent, last. Larger deployments run separate workers per
+# queue (``exchange worker -q index``, ``-q notify``, …) so one slow job never blocks another queue.
+QUEUE_NAMES: tuple[str, ...] = ("index", "notify", "default", "reconcile")
 
 
 class JobsNotConfigured(RuntimeError):

@@ -28,9 +28,12 @@ def failed():
         redis_error = None
     except Exception as error:  # Redis down: still show the outbox side
         jobs, redis_error = [], f"{type(error).__name__}: {error}"
+    session = db_session()
+    events = deadletter.stuck_events(session)
+    report = health.check(app)
     return render_template(
-        "jobs_admin/failed.html", jobs=jobs, events=deadletter.stuck_events(db_session()),
-        report=health.check(app), redis_error=redis_error, rq=deadletter.rq_enabled(app),
+        "jobs_admin/failed.html", jobs=jobs, events=events, consumers=deadletter.event_consumers(session, events),
+        report=report, problems=health.messages(report), redis_error=redis_error, rq=deadletter.rq_enabled(app),
     )
 
 

@@ -20,6 +20,7 @@ from exchange.vacancies.models import Vacancy
 log = logging.getLogger(__name__)
 
 TOPICS = ("vacancy.", "resume.", "application.", "referral.", "import.", "webhook.disabled")
+QUEUE = "notify"  # the RQ queue its outbox deliveries run on (exchange.dispatch)
 
 
 def _interested_organisations(session, message: dict[str, Any]) -> set[int]:

@@ -13,6 +13,7 @@ from flask import Flask
 from exchange.notifications.recipients import PLANNERS
 
 TOPICS = (*PLANNERS, "notification.created")
+QUEUE = "notify"  # the RQ queue its outbox deliveries run on (exchange.dispatch)
 
 
 def handle(app: Flask, message: dict[str, Any]) -> None:

@@ -20,6 +20,7 @@ KINDS = {
     "resume.unhidden": SubscriptionKind.RESUMES,
 }
 TOPICS = tuple(KINDS)
+QUEUE = "notify"  # the RQ queue its outbox deliveries run on (exchange.dispatch)
 
 
 def handle(app: Flask, message: dict[str, Any]) -> None:

@@ -10,11 +10,24 @@ from tests.workers import recording_consumer
 def recorder(monkeypatch):
     """Route outbox events to the recording consumer only."""
     monkeypatch.setattr(dispatch, "CONSUMER_MODULES", ("tests.workers.recording_consumer",))
-    recording_consumer.RECEIVED.clear()
-    recording_consumer.FAIL_TOPICS.clear()
+    recording_consumer.reset()
     yield recording_consumer
-    recording_consumer.RECEIVED.clear()
-    recording_consumer.FAIL_TOPICS.clear()
+    recording_consumer.reset()
+
+
+INDEX = "tests.workers.index_consumer"
+NOTIFY = "tests.workers.notify_consumer"
+DEFAULT = "tests.workers.recording_consumer"
+
+
+@pytest.fixture()
+def three(monkeypatch):
+    """Three consumers of ``test.*`` events, on the index, notify and default queues."""
+    monkeypatch.setattr(dispatch, "CONSUMER_MODULES", (INDEX, NOTIFY, DEFAULT))
+    monkeypatch.setattr(dispatch, "AFTER", {})
+    recording_consumer.reset()
+    yield recording_consumer
+    recording_consumer.reset()
 
 
 @pytest.fixture()
@@ -28,12 +41,17 @@ def rq_app(app, monkeypatch):
     if not settings.REDIS_URL:
         pytest.skip("needs redis")
     monkeypatch.setitem(settings.values, "JOBS_MODE", "rq")
+    from workers.outbox import enqueue_events
+
+    # The hook was chosen when the app was built (in-process); commits now queue jobs instead.
+    monkeypatch.setattr(state(app).db, "after_commit_hooks", [lambda ids: enqueue_events(app, ids)])
     monkeypatch.setattr("workers.jobs.RETRY_INTERVALS", (0, 0, 0))  # retry at once in burst mode
     runtime.bind(app)
     yield app
     connection = queues.redis_connection(app)
     for queue in queues.all_queues(app):
-        for registry in (queue.failed_job_registry, queue.finished_job_registry, queue.scheduled_job_registry):
+        for registry in (queue.failed_job_registry, queue.finished_job_registry, queue.scheduled_job_registry,
+                         queue.deferred_job_registry, queue.started_job_registry):
             for job_id in registry.get_job_ids():
                 registry.remove(job_id, delete_job=True)
         queue.delete(delete_jobs=True)

@@ -27,7 +27,7 @@ def test_relay_delivers_what_was_missed_and_leaves_fresh_events(app, db, recorde
     missed = pending_event(db)
     fresh = pending_event(db, "test.fresh", age=dt.timedelta(seconds=1))
     report = relay_module.relay(app)
-    assert report == {"pending": 1, "dispatched": 1, "skipped_in_flight": 0, "failed": 0}
+    assert report == {"pending": 1, "dispatched": 1, "skipped_in_flight": 0, "failed": 0, "waiting": 0}
     assert [m["id"] for m in recorder.RECEIVED] == [missed.id]
     db.expire_all()
     assert db.get(OutboxEvent, missed.id).dispatched_at is not None
@@ -48,7 +48,7 @@ def test_failures_are_counted_and_eventually_left_for_a_person(app, db, recorder
     assert relay_module.backlog(app)["gave_up"] >= 1
 
 
-def test_enqueue_with_redis_down_is_harmless(app, db, monkeypatch):
+def test_enqueue_with_redis_down_is_harmless(app, db, monkeypatch, recorder):
     monkeypatch.setitem(state(app).settings.values, "REDIS_URL", "redis://127.0.0.1:1/0")
     monkeypatch.delitem(state(app).services, "redis", raising=False)
     event = pending_event(db)

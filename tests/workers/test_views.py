@@ -20,6 +20,7 @@ def test_admin_redelivers_and_discards_events(app, db, client, sign_in, recorder
     sign_in(admin)
     page = client.get("/admin/jobs/?lang=en").get_data(as_text=True)
     assert "test.broken" in page and "test.stuck" in page
+    assert "tests.workers.recording_consumer" in page and "not delivered, 0 failed attempts" in page  # consumer and queue
 
     assert client.post(f"/admin/jobs/events/{stuck.id}/redeliver").status_code == 302
     assert client.post(f"/admin/jobs/events/{broken.id}/discard").status_code == 302
