@@ -5,7 +5,7 @@ term first. On the plain ``expires_at`` index every sweep walked past all terms 
 ended before (expired or archived resumes keep their ``expires_at``), a cost growing with
 the history. This index holds only the resumes the sweep can still act on.
 
-Revision ID: 0002_pension
+Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-26 01:15:00
 """
@@ -15,7 +15,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0002_pension'
+revision = '0002'
 down_revision = '0001'
 branch_labels = None
 depends_on = None

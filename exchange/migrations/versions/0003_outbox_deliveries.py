@@ -3,8 +3,8 @@
 One row per (outbox event, consumer): which consumers already handled an event, and
 the failures of those that did not, so the relay re-dispatches only what is missing.
 
-Revision ID: 0002_workers
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-11-26 00:58:14.265919
 """
 
@@ -15,8 +15,8 @@ from alembic import op
 
 import exchange.db
 
-revision = '0002_workers'
-down_revision = '0001'
+revision = '0003'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 
