@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 
 BATCH = 500
 MAX_STORED_ERRORS = 1000
-SCOPE_FOR_KIND = {ImportKind.VACANCIES: "write-vacancies", ImportKind.RESUMES: "write-resumes"}
+SCOPE_FOR_KIND = {ImportKind.VACANCIES: "vacancies:write", ImportKind.RESUMES: "resumes:write"}
 # CSV cells that hold lists; items are separated by ";" (commas appear inside values).
 CSV_LIST_FIELDS = ("skills", "driving_licences")
 

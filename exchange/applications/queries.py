@@ -23,6 +23,7 @@ from exchange.auth import Actor, deny, require_org, require_scope
 from exchange.db import utcnow
 from exchange.i18n import lazy_gettext as _l
 from exchange.labels import label
+from exchange.organisations.models import OrganisationKind
 from exchange.resumes.models import Resume, Visibility
 from exchange.seekers.models import SeekerProfile
 from exchange.timeutil import ALMATY, local_today, to_local
@@ -168,6 +169,28 @@ def candidates(
     total = session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
     rows = session.scalars(
         stmt.options(joinedload(Application.resume), joinedload(Application.seeker), joinedload(Application.vacancy))
+        .order_by(Application.updated_at.desc(), Application.id.desc()).limit(per_page).offset((page - 1) * per_page)
+    )
+    return list(rows), total
+
+
+def submitted_applications(
+    session: Session, actor: Actor, *, open_only: bool = False, page: int = 1, per_page: int = 25
+) -> tuple[list[Application], int]:
+    """The responses an agency submitted on people's behalf, to follow them (state, stage, deadlines)."""
+    require_scope(actor, READ_SCOPE)
+    if not actor.in_org_kind(OrganisationKind.AGENCY):
+        raise deny(_l("Only private employment agencies apply on people's behalf."))
+    require_org(session, actor, actor.organisation_id)
+    stmt = sa.select(Application).where(
+        Application.initiated_by_organisation_id == actor.organisation_id, Application.origin == ApplicationOrigin.RESPONSE
+    )
+    if open_only:
+        stmt = stmt.where(Application.state.in_(states.OPEN_STATE_LIST))
+    total = session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(
+        stmt.options(joinedload(Application.seeker), joinedload(Application.stage),
+                     joinedload(Application.vacancy).joinedload(Vacancy.organisation))
         .order_by(Application.updated_at.desc(), Application.id.desc()).limit(per_page).offset((page - 1) * per_page)
     )
     return list(rows), total

@@ -63,7 +63,7 @@ def test_import_refuses_wrong_input(employer_api, make_caller, employer):
     assert "kind" in error_of(employer_api.post("/imports", data=b"{}", headers={"Content-Type": "application/x-ndjson"}))["fields"]
     assert employer_api.post("/imports?kind=vacancies&format=ndjson", data=b"\n\n").status_code == 422
     assert employer_api.post("/imports?kind=vacancies&format=ndjson", data=b"\xff\xfe").status_code == 400
-    read_only = make_caller(employer[1], ["read-public"])
+    read_only = make_caller(employer[1], ["vacancies:read"])
     assert read_only.post("/imports?kind=vacancies&format=ndjson", data=ndjson([vacancy_line(1)])).status_code == 403
     assert employer_api.get("/imports/999999").status_code == 404
 
