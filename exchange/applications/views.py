@@ -123,10 +123,15 @@ def hiring():
 @role_required(*ORG_ROLES, org_kinds=("employer", "agency", "centre"))
 def board(vacancy_id: int):
     actor, s = current_actor(), db_session()
-    vacancy, columns = queries.board(s, actor, vacancy_id, expand=request.args.get("column"))
+    expand = request.args.get("column")
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    vacancy, columns = queries.board(s, actor, vacancy_id, expand=expand, page=page)
+    expanded = next((c for c in columns if c.key == expand), None)
+    if expanded is not None and page > 1 and not expanded.cards:
+        abort(404)
     stages = ops.stages_for(s, ops.pipeline_owner_id(vacancy))
     return render_template("applications/board.html", vacancy=vacancy, columns=columns, stages=stages,
-                           quick=_quick_moves)
+                           quick=_quick_moves, expanded=expanded, page=page, page_size=queries.EXPANDED_PAGE)
 
 
 def _quick_moves(application) -> list[tuple[str, str]]:

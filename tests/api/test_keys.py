@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from exchange.api import keys
-from exchange.api.models import ApiKey
+from exchange.api.models import SCOPES, ApiKey
 from exchange.errors import PermissionDenied, ValidationFailed
 from exchange.timeutil import local_today
 from tests import factories
@@ -28,11 +28,12 @@ def test_token_is_stored_only_as_a_hash(db, agency):
 def test_issue_validates_scopes_and_expiry(db, agency):
     with pytest.raises(ValidationFailed) as exc:
         factories.api_key(db, agency[1], ["read-everything"])
-    assert "Unknown scope “read-everything”" in str(exc.value.fields["scopes"][0])
+    message = str(exc.value.fields["scopes"][0])  # in the request's language: assert on the names it gives
+    assert "read-everything" in message and all(scope in message for scope in SCOPES)
     with pytest.raises(ValidationFailed) as exc:
         factories.api_key(db, agency[1], ["vacancies:read", "applications"])
     message = str(exc.value.fields["scopes"][0])
-    assert "former name" in message and "applications:read" in message and "applications:write" in message
+    assert message.count("applications") == 3 and "applications:read" in message and "applications:write" in message
     with pytest.raises(ValidationFailed) as exc:
         factories.api_key(db, agency[1], [])
     assert "scopes" in exc.value.fields
@@ -116,7 +117,6 @@ def test_seekers_cannot_open_the_key_cabinet(db, sign_in):
 def test_one_scope_vocabulary_everywhere(client):
     """The key form, the OpenAPI document and every endpoint's check use the same names."""
     from exchange.api.framework import REGISTRY
-    from exchange.auth import SCOPES
 
     assert all(":" in scope for scope in SCOPES)
     used = {ep.scope for ep in REGISTRY if ep.scope}
