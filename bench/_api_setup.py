@@ -21,7 +21,7 @@ def api_bench_app(database_url: str, schema: str, *, keep_consumers: bool = Fals
     return app
 
 
-def employer_with_key(app, scopes=("read-public", "write-vacancies", "read-candidates")) -> tuple[int, str, Any]:
+def employer_with_key(app, scopes=("vacancies:read", "vacancies:write", "resumes:read")) -> tuple[int, str, Any]:
     """(organisation id, API token, owner actor) for a fresh employer; the key has no practical rate limit."""
     from exchange.accounts import operations as accounts
     from exchange.api import keys

@@ -113,7 +113,7 @@ def main() -> None:
                                           ELASTICSEARCH_INDEX_PREFIX=args.schema)
     server = None
     try:
-        org_id, token, _actor = employer_with_key(app, scopes=("read-public",))
+        org_id, token, _actor = employer_with_key(app, scopes=("vacancies:read",))
         t0 = time.perf_counter()
         load(app, org_id, args.vacancies)
         load_s = time.perf_counter() - t0

@@ -58,7 +58,7 @@ class Actor:
 
     def has_scope(self, scope: str) -> bool:
         # Scopes only narrow API keys; people in the portal act with their role's rights.
-        return self.via != "api" or scope in self.scopes
+        return self.via != "api" or canonical_scope(scope) in self.scopes
 
 
 def deny(message=None) -> PermissionDenied:
@@ -106,7 +106,53 @@ def require_org(session: Session, actor: Actor, organisation_id: int, *, manage:
 
 def require_scope(actor: Actor, scope: str) -> None:
     if not actor.has_scope(scope):
-        raise deny(_l("This API key lacks the scope “%(scope)s”.", scope=scope))
+        raise deny(_l("This API key lacks the scope “%(scope)s”.", scope=canonical_scope(scope)))
+
+
+# --- the one scope vocabulary of API keys ------------------------------------------
+# ``<resource>:<action>``; every ``require_scope`` check, the key form, the OpenAPI
+# document and docs/api.md use these names.
+SCOPES: tuple[str, ...] = (
+    "vacancies:read",
+    "vacancies:write",
+    "resumes:read",
+    "resumes:write",
+    "applications:read",
+    "applications:write",
+    "webhooks:manage",
+)
+
+# Names used before the vocabulary was unified. Keys stored with them keep exactly the
+# access they had (mapped whenever a key is read), and a check still written with an old
+# name asks for the new one, so no key silently loses or gains access.
+LEGACY_SCOPES: dict[str, tuple[str, ...]] = {
+    "read-public": ("vacancies:read",),
+    "read-candidates": ("resumes:read",),
+    "read-resumes": ("resumes:read",),
+    "write-vacancies": ("vacancies:write",),
+    "write-resumes": ("resumes:write",),
+    "applications": ("applications:read", "applications:write"),
+    "read-applications": ("applications:read",),
+    "write-applications": ("applications:write",),
+    "webhooks": ("webhooks:manage",),
+}
+
+
+def canonical_scope(scope: str) -> str:
+    """The current name of a scope a check asks for (an old single-scope name maps to its successor)."""
+    successors = LEGACY_SCOPES.get(scope)
+    return successors[0] if successors and len(successors) == 1 else scope
+
+
+def granted_scopes(stored: list[str] | tuple[str, ...] | frozenset[str]) -> frozenset[str]:
+    """What a key's stored scope list grants, in current names (old names mapped, unknown ones dropped)."""
+    out: set[str] = set()
+    for scope in stored:
+        if scope in SCOPES:
+            out.add(scope)
+        else:
+            out.update(LEGACY_SCOPES.get(scope, ()))
+    return frozenset(out)
 
 
 def require_role(actor: Actor, *roles: AccountRole) -> None:

@@ -213,7 +213,7 @@ def pension_feed(session: Session, rows: list[dict[str, Any]], name: str = "feed
     return pension.import_feed(session, actor or Actor.system("test"), io.BytesIO(text.getvalue().encode()), name)
 
 
-def api_key(session: Session, owner_actor: Actor, scopes: tuple[str, ...] | list[str] = ("read-public",), **data: Any):
+def api_key(session: Session, owner_actor: Actor, scopes: tuple[str, ...] | list[str] = ("vacancies:read",), **data: Any):
     """Issue an API key as the organisation's owner in the cabinet would (issue 7); returns (key, token)."""
     from exchange.api import keys
 

@@ -25,7 +25,8 @@ def _keys_page(error: ValidationFailed | None = None, values: dict | None = None
     actor, s = current_actor(), db_session()
     return render_form(
         "api/keys.html", error, status=201 if token else None, keys=keys.organisation_keys(s, actor), scopes=SCOPES,
-        values=values or {"scopes": ["read-public"]}, token=token,
+        scope_descriptions=keys.SCOPE_DESCRIPTIONS,
+        values=values or {"scopes": ["vacancies:read"]}, token=token,
     )
 
 

@@ -6,6 +6,14 @@ otherwise). Each line runs in its own savepoint, so one bad line is reported and
 skipped while the rest go in. The same ``external_id`` from the same organisation
 updates the earlier record instead of duplicating it. Progress is committed in
 batches, and a retried job continues after the last committed line.
+
+Speed without losing the per-line guarantee: the records a batch already has on the
+exchange are found with one query per batch (not one per line), and lines run in
+chunks of :data:`CHUNK` inside one savepoint, which saves a savepoint round-trip pair
+per line. A line refused before it wrote anything (validation: the usual bad line) is
+simply reported; when a line fails after writing, the whole chunk is rolled back and
+replayed one savepoint per line, so each line is still all or nothing and reported on
+its own.
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from exchange import outbox
@@ -37,8 +46,9 @@ from exchange.vacancies.models import Vacancy, VacancyStatus
 log = logging.getLogger(__name__)
 
 BATCH = 500
+CHUNK = 50
 MAX_STORED_ERRORS = 1000
-SCOPE_FOR_KIND = {ImportKind.VACANCIES: "write-vacancies", ImportKind.RESUMES: "write-resumes"}
+SCOPE_FOR_KIND = {ImportKind.VACANCIES: "vacancies:write", ImportKind.RESUMES: "resumes:write"}
 # CSV cells that hold lists; items are separated by ";" (commas appear inside values).
 CSV_LIST_FIELDS = ("skills", "driving_licences")
 
@@ -132,26 +142,57 @@ def _error_entry(number: int, record: Any, error: Exception) -> dict[str, Any]:
     return {"line": number, "external_id": external_id, "code": "bad_request", "message": str(message), "fields": {}}
 
 
-def _find_vacancy(session: Session, organisation_id: int, external_id: str) -> Vacancy | None:
-    return session.scalar(
+def _external_ids(records: list[tuple[int, Any]]) -> list[str]:
+    return list({r["external_id"] for _n, r in records if isinstance(r, dict) and isinstance(r.get("external_id"), str)
+                 and r["external_id"]})
+
+
+def _vacancies_by_external_id(session: Session, organisation_id: int, external_ids: list[str]) -> dict[str, Vacancy]:
+    """The organisation's vacancies with these external ids, in one query (ours, or posted by us for an employer)."""
+    if not external_ids:
+        return {}
+    rows = session.scalars(
         sa.select(Vacancy).where(
-            Vacancy.external_id == external_id,
+            Vacancy.external_id.in_(external_ids),
             sa.or_(
                 Vacancy.source_organisation_id == organisation_id,
                 sa.and_(Vacancy.organisation_id == organisation_id, Vacancy.source_organisation_id.is_(None)),
             ),
-        )
+        ).order_by(Vacancy.id)
     )
+    found: dict[str, Vacancy] = {}
+    for vacancy in rows:
+        found.setdefault(vacancy.external_id, vacancy)
+    return found
 
 
-def _import_vacancy(session: Session, actor: Actor, record: dict[str, Any]) -> bool:
-    """Create or update one vacancy; returns True when it was created."""
+def _resumes_by_external_id(session: Session, organisation_id: int, external_ids: list[str]) -> dict[str, Resume]:
+    if not external_ids:
+        return {}
+    rows = session.scalars(
+        sa.select(Resume).where(Resume.source_organisation_id == organisation_id, Resume.external_id.in_(external_ids))
+    )
+    return {resume.external_id: resume for resume in rows}
+
+
+def _external_id(record: dict[str, Any]) -> str:
     external_id = record.get("external_id")
     if not external_id or not isinstance(external_id, str):
         raise field_error("external_id", _l("Every imported record needs its own external_id."))
-    existing = _find_vacancy(session, actor.organisation_id, external_id)
+    return external_id
+
+
+def _import_vacancy(session: Session, actor: Actor, record: dict[str, Any], known: dict[str, Any]) -> bool:
+    """Create or update one vacancy; returns True when it was created.
+
+    ``known`` maps external ids to the organisation's records found so far in this batch;
+    a created record is added, so a later line with the same id updates it.
+    """
+    external_id = _external_id(record)
+    existing = known.get(external_id)
     if existing is None:
         vacancy = vacancies.create_vacancy(session, actor, record)
+        known[external_id] = vacancy
     else:
         vacancy = existing
         if vacancy.status in (VacancyStatus.CLOSED, VacancyStatus.ARCHIVED) and record.get("status") == "published":
@@ -182,16 +223,13 @@ def _seeker_for(session: Session, actor: Actor, data: Any) -> int:
     return profile.id
 
 
-def _import_resume(session: Session, actor: Actor, record: dict[str, Any]) -> bool:
-    external_id = record.get("external_id")
-    if not external_id or not isinstance(external_id, str):
-        raise field_error("external_id", _l("Every imported record needs its own external_id."))
-    existing = session.scalar(
-        sa.select(Resume).where(Resume.source_organisation_id == actor.organisation_id, Resume.external_id == external_id)
-    )
+def _import_resume(session: Session, actor: Actor, record: dict[str, Any], known: dict[str, Any]) -> bool:
+    external_id = _external_id(record)
+    existing = known.get(external_id)
     if existing is None:
         seeker_id = _seeker_for(session, actor, record.get("seeker"))
         resume = resumes.create_resume(session, actor, seeker_id, record)
+        known[external_id] = resume
     else:
         resume = resumes.update_resume(session, actor, existing.id, record)
     if record.get("publish") in (True, "true", "1", "yes"):
@@ -200,6 +238,104 @@ def _import_resume(session: Session, actor: Actor, record: dict[str, Any]) -> bo
 
 
 IMPORTERS = {ImportKind.VACANCIES: _import_vacancy, ImportKind.RESUMES: _import_resume}
+FINDERS = {ImportKind.VACANCIES: _vacancies_by_external_id, ImportKind.RESUMES: _resumes_by_external_id}
+
+
+class _ChunkFailed(Exception):
+    """A line of an optimistic chunk failed: the chunk is replayed line by line."""
+
+
+def _run_line(session: Session, importer, actor: Actor, record: Any, known: dict[str, Any]) -> bool:
+    if not isinstance(record, dict):
+        raise record if isinstance(record, Exception) else ValueError("not an object")
+    return importer(session, actor, record, known)
+
+
+def _forget_events_since(session: Session, mark: int) -> None:
+    """Outbox ids recorded inside a rolled-back savepoint are gone: do not hand them to the dispatcher."""
+    pending = session.info.get("outbox_pending")
+    if pending is not None:
+        del pending[mark:]
+
+
+class _WriteCounter:
+    """Counts the statements other than SELECT sent on the batch's connection.
+
+    A line that fails without any such statement and with nothing pending in the
+    session changed nothing, so the chunk goes on without a rollback (a bad value is
+    refused by validation before anything is written: the usual kind of bad line).
+    """
+
+    def __init__(self, session: Session) -> None:
+        self.connection = session.connection()
+        self.count = 0
+        event.listen(self.connection, "before_cursor_execute", self._seen)
+
+    def _seen(self, _conn, _cursor, statement: str, *_args: Any) -> None:
+        if statement.lstrip()[:6].upper() != "SELECT":
+            self.count += 1
+
+    def close(self) -> None:
+        event.remove(self.connection, "before_cursor_execute", self._seen)
+
+
+def _left_no_trace(session: Session, writes: _WriteCounter, writes_before: int) -> bool:
+    return writes.count == writes_before and not session.new and not session.dirty and not session.deleted
+
+
+def _run_chunk(
+    session: Session, importer, actor: Actor, chunk: list[tuple[int, Any]], known: dict[str, Any], writes: _WriteCounter
+) -> tuple[int, int, list[dict[str, Any]]]:
+    """(created, updated, errors) for a chunk of lines, each line all or nothing."""
+    mark = len(session.info.get("outbox_pending", []))
+    before = dict(known)
+    savepoint = session.begin_nested()
+    created = updated = 0
+    errors: list[dict[str, Any]] = []
+    try:
+        for number, record in chunk:
+            writes_before = writes.count
+            try:
+                if _run_line(session, importer, actor, record, known):
+                    created += 1
+                else:
+                    updated += 1
+            except (DomainError, ValueError, TypeError) as exc:
+                if not _left_no_trace(session, writes, writes_before):
+                    raise _ChunkFailed from exc
+                errors.append(_error_entry(number, record, exc))
+        savepoint.commit()
+        return created, updated, errors
+    except _ChunkFailed:
+        savepoint.rollback()
+        _forget_events_since(session, mark)
+        known.clear()
+        known.update(before)
+    # Replay: one savepoint per line, so a bad line leaves nothing behind and the rest go in.
+    created = updated = 0
+    errors: list[dict[str, Any]] = []
+    for number, record in chunk:
+        mark = len(session.info.get("outbox_pending", []))
+        external_id = record.get("external_id") if isinstance(record, dict) else None
+        prior = known.get(external_id) if isinstance(external_id, str) else None
+        savepoint = session.begin_nested()
+        try:
+            if _run_line(session, importer, actor, record, known):
+                created += 1
+            else:
+                updated += 1
+            savepoint.commit()
+        except (DomainError, ValueError, TypeError) as exc:
+            savepoint.rollback()
+            _forget_events_since(session, mark)
+            if isinstance(external_id, str):
+                # A record this line created is rolled back with it; an earlier one stays known.
+                if prior is None:
+                    known.pop(external_id, None)
+                else:
+                    known[external_id] = prior
+            errors.append(_error_entry(number, record, exc))
+    return created, updated, errors
 
 
 def _actor(session: Session, item: Import) -> Actor:
@@ -218,7 +354,7 @@ def process(database: Database, import_id: int) -> dict[str, Any]:
         item.status = ImportStatus.RUNNING
         item.started_at = item.started_at or utcnow()
         kind, fmt, content, start_after = item.kind, item.format, item.content, item.processed_lines
-    importer = IMPORTERS[kind]
+    importer, finder = IMPORTERS[kind], FINDERS[kind]
     records = [(n, r) for n, r in _raw_lines(content, fmt)]
     position = start_after
     while position < len(records):
@@ -226,25 +362,21 @@ def process(database: Database, import_id: int) -> dict[str, Any]:
         with database.unit_of_work() as session:
             item = session.get(Import, import_id)
             actor = _actor(session, item)
-            created = updated = failed = 0
+            created = updated = 0
             errors: list[dict[str, Any]] = []
-            for number, record in batch:
-                savepoint = session.begin_nested()
-                try:
-                    if not isinstance(record, dict):
-                        raise record if isinstance(record, Exception) else ValueError("not an object")
-                    if importer(session, actor, record):
-                        created += 1
-                    else:
-                        updated += 1
-                    savepoint.commit()
-                except (DomainError, ValueError, TypeError) as exc:
-                    savepoint.rollback()
-                    failed += 1
-                    errors.append(_error_entry(number, record, exc))
+            known = finder(session, item.organisation_id, _external_ids(batch))
+            writes = _WriteCounter(session)
+            try:
+                for start in range(0, len(batch), CHUNK):
+                    made, changed, failed_lines = _run_chunk(
+                        session, importer, actor, batch[start : start + CHUNK], known, writes)
+                    created, updated = created + made, updated + changed
+                    errors.extend(failed_lines)
+            finally:
+                writes.close()
             item.created_count += created
             item.updated_count += updated
-            item.failed_count += failed
+            item.failed_count += len(errors)
             room = MAX_STORED_ERRORS - len(item.errors)
             if errors and room > 0:
                 item.errors = [*item.errors, *errors[:room]]

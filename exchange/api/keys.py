@@ -9,13 +9,13 @@ import secrets
 from typing import Any
 
 import sqlalchemy as sa
+from marshmallow import ValidationError, validate, validates
 from marshmallow import fields as mm_fields
-from marshmallow import validate
 from sqlalchemy.orm import Session
 
 from exchange import audit, outbox, schemas
-from exchange.api.models import SCOPES, ApiKey
-from exchange.auth import Actor, deny, require_org
+from exchange.api.models import SCOPES, ApiKey, granted_scopes
+from exchange.auth import LEGACY_SCOPES, Actor, deny, require_org
 from exchange.db import utcnow
 from exchange.errors import Conflict, NotFound, field_error
 from exchange.i18n import lazy_gettext as _l
@@ -29,18 +29,44 @@ LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 RATE_LIMIT_PATTERN = r"^\d{1,6} per (second|minute|hour|day)$"
 
 
+# What each scope opens, as the key form and the OpenAPI document explain it.
+SCOPE_DESCRIPTIONS = {
+    "vacancies:read": _l("Published vacancies, vacancy search and feed, organisations' public profiles"),
+    "vacancies:write": _l("Create, change, publish and close your vacancies; vacancy import and export"),
+    "resumes:read": _l("Public resumes, resume search and feed, candidate matches, people's data you are entitled to"),
+    "resumes:write": _l("Register people, create and manage the resumes you brought; resume import and export"),
+    "applications:read": _l("Read the applications of your vacancies and those you submitted for people"),
+    "applications:write": _l("Apply, invite, refer and move applications through their stages"),
+    "webhooks:manage": _l("Webhook endpoints and their deliveries"),
+}
+
+
 class KeySchema(schemas.InputSchema):
     name = schemas.text(required=True, max_len=100, min_len=2)
     scopes = mm_fields.List(
-        schemas.Text(validate=validate.OneOf(SCOPES, error=_l("Choose one of: {choices}."))),
+        schemas.Text(validate=validate.Length(max=40)),
         required=True,
-        validate=validate.Length(min=1, error=_l("Choose at least one scope.")),
+        validate=validate.Length(min=1, max=len(SCOPES), error=_l("Choose at least one scope.")),
     )
     expires_on = schemas.date()
     rate_limit = schemas.Text(
         allow_none=True,
         validate=[validate.Length(max=40), validate.Regexp(RATE_LIMIT_PATTERN, error=_l("Write it like “120 per minute”."))],
     )
+
+    @validates("scopes")
+    def _known_scopes(self, value: list[str], **_kwargs: Any) -> None:
+        for scope in value:
+            if scope in SCOPES:
+                continue
+            if scope in LEGACY_SCOPES:
+                raise ValidationError(str(_l(
+                    "“%(old)s” is the former name; choose %(new)s.",
+                    old=scope, new=", ".join(f"“{s}”" for s in LEGACY_SCOPES[scope]),
+                )))
+            raise ValidationError(str(_l(
+                "Unknown scope “%(scope)s”; choose from: %(choices)s.", scope=scope[:40], choices=", ".join(SCOPES),
+            )))
 
 
 def hash_token(token: str) -> str:
@@ -134,15 +160,9 @@ def authenticate(session: Session, token: str) -> ApiKey | None:
     return key
 
 
-# Other features check finer scope names; the agreed key scopes grant them (applications, candidate search).
-SCOPE_IMPLIES = {"applications": ("read-applications", "write-applications"), "read-candidates": ("read-resumes",)}
-
-
 def effective_scopes(scopes: list[str]) -> frozenset[str]:
-    out = set(scopes)
-    for scope in scopes:
-        out.update(SCOPE_IMPLIES.get(scope, ()))
-    return frozenset(out)
+    """The scopes a stored key grants, in current names (keys issued with the old names keep their access)."""
+    return granted_scopes(scopes)
 
 
 def actor_for_key(key: ApiKey, ip: str | None) -> Actor:

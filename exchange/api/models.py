@@ -10,17 +10,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from exchange.accounts.models import enum_column
+from exchange.auth import SCOPES, granted_scopes  # the one vocabulary lives with the scope checks
 from exchange.db import Base, utcnow
 from exchange.organisations.models import Organisation
-
-SCOPES: tuple[str, ...] = (
-    "read-public",
-    "read-candidates",
-    "write-vacancies",
-    "write-resumes",
-    "applications",
-    "webhooks",
-)
 
 
 class ApiKey(Base):
@@ -43,6 +35,12 @@ class ApiKey(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     organisation: Mapped[Organisation] = relationship()
+
+    @property
+    def granted_scopes(self) -> list[str]:
+        """The scopes this key grants in current names (a key stored with old names keeps its access)."""
+        granted = granted_scopes(self.scopes or [])
+        return [scope for scope in SCOPES if scope in granted]
 
     def is_usable(self, now: dt.datetime | None = None) -> bool:
         now = now or utcnow()

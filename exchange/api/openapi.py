@@ -11,6 +11,7 @@ from marshmallow import Schema
 
 from exchange.api import serializers
 from exchange.api.framework import ERROR_STATUSES, REGISTRY, Endpoint
+from exchange.api.keys import SCOPE_DESCRIPTIONS
 from exchange.api.models import SCOPES
 from exchange.profile_fields import Languages
 
@@ -99,6 +100,12 @@ def _operation(ep: Endpoint) -> dict[str, Any]:
     return op
 
 
+def _english(text) -> str:
+    """The source (English) text of a lazily translated string: the document is the same in every language."""
+    args = getattr(text, "_args", None)
+    return str(args[0]) if args else str(text)
+
+
 def build_spec(public_url: str = "") -> dict[str, Any]:
     plugin = MarshmallowPlugin(schema_name_resolver=_schema_name)
     spec = APISpec(
@@ -110,13 +117,18 @@ def build_spec(public_url: str = "") -> dict[str, Any]:
             "description": (
                 "JSON API of the Birzha labour exchange for private employment agencies, job sites and employers. "
                 "Authenticate with an API key issued in your organisation's cabinet: `Authorization: Bearer <key>`. "
-                "Every error has the shape `{\"error\": {\"code\", \"message\", \"fields\"}}`. Scopes: "
-                + ", ".join(f"`{s}`" for s in SCOPES) + "."
+                "Every error has the shape `{\"error\": {\"code\", \"message\", \"fields\"}}`. Scopes (a key "
+                "issued with a former name keeps its access under the current one): "
+                + "; ".join(f"`{s}` — {_english(SCOPE_DESCRIPTIONS[s])}" for s in SCOPES) + "."
             ),
         },
     )
     plugin.map_to_openapi_type(Languages, "array", None)
-    spec.components.security_scheme("apiKey", {"type": "http", "scheme": "bearer", "description": "An API key (bzk_…)."})
+    spec.components.security_scheme("apiKey", {
+        "type": "http", "scheme": "bearer",
+        "description": "An API key (bzk_…) with one or more scopes: " + ", ".join(f"`{s}`" for s in SCOPES)
+        + ". Each operation names the scope it needs; a key without it gets 403.",
+    })
     spec.components.schema("ErrorOut", schema=serializers.ErrorOut)
     by_path: dict[str, dict[str, Any]] = {}
     for ep in REGISTRY:

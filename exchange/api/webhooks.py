@@ -111,7 +111,7 @@ def _resolves_public(host: str) -> bool:
 
 
 def _require(session: Session, actor: Actor) -> int:
-    require_scope(actor, "webhooks")
+    require_scope(actor, "webhooks:manage")
     if actor.organisation_id is None:
         raise deny()
     require_org(session, actor, actor.organisation_id, manage=actor.via != "api")

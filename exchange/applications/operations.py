@@ -45,8 +45,8 @@ from exchange.vacancies import operations as vacancies
 from exchange.vacancies.models import Vacancy, VacancySource, VacancyStatus
 from exchange.workdays import referral_deadline
 
-WRITE_SCOPE = "write-applications"
-READ_SCOPE = "read-applications"
+WRITE_SCOPE = "applications:write"
+READ_SCOPE = "applications:read"
 
 
 class LocalDateTime(fields.AwareDateTime):
@@ -122,6 +122,20 @@ def manages_vacancy(session: Session, actor: Actor, vacancy: Vacancy) -> bool:
     return True
 
 
+def submitted_by(actor: Actor, application: Application) -> bool:
+    """The actor's agency applied with this resume on the person's behalf (a response it initiated).
+
+    Only that organisation: another agency managing the same person, or one that merely
+    invited, gets no reading right from this.
+    """
+    return (
+        actor.organisation_id is not None
+        and actor.in_org_kind(OrganisationKind.AGENCY)
+        and application.origin == ApplicationOrigin.RESPONSE
+        and application.initiated_by_organisation_id == actor.organisation_id
+    )
+
+
 def sides_of(session: Session, actor: Actor, application: Application) -> set[Side]:
     if actor.is_system:
         return {Side.SYSTEM, Side.EMPLOYER, Side.SEEKER, Side.CENTRE}
@@ -133,6 +147,10 @@ def sides_of(session: Session, actor: Actor, application: Application) -> set[Si
     if actor.organisation_id is not None:
         if manages_vacancy(session, actor, application.vacancy):
             sides.add(Side.EMPLOYER)
+        if submitted_by(actor, application):
+            if actor.via != "api":
+                require_org(session, actor, actor.organisation_id)
+            sides.add(Side.AGENCY)
         registration = application.seeker.current_registration
         if actor.is_centre_staff and actor.organisation_id in (
             application.centre_id, registration.centre_id if registration else None
@@ -446,11 +464,11 @@ def _hire(session: Session, actor: Actor, application: Application, hired_on: dt
 def move_to_stage(session: Session, actor: Actor, application_id: int, stage_id: int, data: dict[str, Any] | None = None) -> Application:
     """Put an application on one of the organisation's own stages; a stage of another step moves the state too."""
     application, sides = get_visible(session, actor, application_id, for_update=True)
+    if Side.EMPLOYER not in sides:
+        raise deny(_l("Only the employer can make this decision."))
     stage = _stage(session, application, stage_id)
     if stage.state.value != application.state.value:
         return transition(session, actor, application_id, stage.state.value, {**(data or {}), "stage_id": stage_id})
-    if Side.EMPLOYER not in sides:
-        raise deny(_l("Only the employer can make this decision."))
     values = schemas.load(TransitionSchema(), data or {})
     previous = application.stage_id
     application.stage_id = stage.id

@@ -23,6 +23,7 @@ from exchange.auth import Actor, deny, require_org, require_scope
 from exchange.db import utcnow
 from exchange.i18n import lazy_gettext as _l
 from exchange.labels import label
+from exchange.organisations.models import OrganisationKind
 from exchange.resumes.models import Resume, Visibility
 from exchange.seekers.models import SeekerProfile
 from exchange.timeutil import ALMATY, local_today, to_local
@@ -77,10 +78,31 @@ class Column:
     stage: OrganisationStage | None = None
     total: int = 0
     cards: list[Application] = field(default_factory=list)
+    offset: int = 0  # where the shown cards start (an expanded column pages through all of them)
 
 
-def board(session: Session, actor: Actor, vacancy_id: int, *, per_column: int = 30, expand: str | None = None) -> tuple[Vacancy, list[Column]]:
-    """The vacancy's candidates by stage; each column shows its newest cards and its total."""
+EXPANDED_PAGE = 100
+
+
+def _column_key(stages: list[OrganisationStage]) -> sa.ColumnElement[str]:
+    """Which board column an application sits in, computed in SQL (the same rule for totals and cards)."""
+    whens: list[tuple[sa.ColumnElement[bool], str]] = [(Application.state.in_(CLOSED_STATES), "closed")]
+    whens += [
+        (sa.and_(Application.stage_id == stage.id, Application.state == stage.state.value), f"stage-{stage.id}")
+        for stage in stages
+    ]
+    return sa.case(*whens, else_=sa.cast(Application.state, sa.String)).label("column_key")
+
+
+def board(
+    session: Session, actor: Actor, vacancy_id: int, *, per_column: int = 30, expand: str | None = None, page: int = 1
+) -> tuple[Vacancy, list[Column]]:
+    """The vacancy's candidates by stage; each column shows its newest cards and its total.
+
+    One query gives every column's total and newest cards (a window over the vacancy's
+    applications, then the cards joined by primary key with what a card shows); an
+    expanded column pages through its cards, :data:`EXPANDED_PAGE` at a time.
+    """
     require_scope(actor, READ_SCOPE)
     vacancy = vacancies.get_vacancy(session, vacancy_id)
     if not manages_vacancy(session, actor, vacancy):
@@ -94,37 +116,49 @@ def board(session: Session, actor: Actor, vacancy_id: int, *, per_column: int = 
     columns.append(Column("hired", str(label("application_state", "hired")), "hired"))
     columns.append(Column("closed", str(_l("Closed applications")), None))
     by_key = {c.key: c for c in columns}
+    if expand not in by_key:
+        expand = None
+    offset = (max(1, page) - 1) * EXPANDED_PAGE if expand else 0
+    if expand:
+        by_key[expand].offset = offset
 
-    def key_of(state: str, stage_id: int | None) -> str:
-        if state in CLOSED_STATES:
-            return "closed"
-        if stage_id is not None and f"stage-{stage_id}" in by_key:
-            return f"stage-{stage_id}"
-        return state
-
-    totals = session.execute(
-        sa.select(Application.state, Application.stage_id, sa.func.count())
-        .where(Application.vacancy_id == vacancy.id).group_by(Application.state, Application.stage_id)
-    ).all()
-    for state, stage_id, count in totals:
-        by_key[key_of(getattr(state, "value", state), stage_id)].total += count
-    for column in columns:
-        if not column.total:
-            continue
-        stmt = sa.select(Application).where(Application.vacancy_id == vacancy.id).options(
-            joinedload(Application.resume), joinedload(Application.seeker), joinedload(Application.centre)
+    key = _column_key(stages)
+    ranked = (
+        sa.select(
+            Application.id.label("id"), key,
+            sa.func.row_number().over(partition_by=key, order_by=(Application.updated_at.desc(), Application.id.desc()))
+            .label("position"),
+            sa.func.count().over(partition_by=key).label("total"),
         )
-        if column.key == "closed":
-            stmt = stmt.where(Application.state.in_(CLOSED_STATES))
-        elif column.stage is not None:
-            stmt = stmt.where(Application.state == column.state, Application.stage_id == column.stage.id)
-        else:
-            own_ids = [s.id for s in stages if s.state.value == column.state]
-            stmt = stmt.where(Application.state == column.state)
-            if own_ids:
-                stmt = stmt.where(sa.or_(Application.stage_id.is_(None), Application.stage_id.not_in(own_ids)))
-        limit = None if expand == column.key else per_column
-        column.cards = list(session.scalars(stmt.order_by(Application.updated_at.desc(), Application.id.desc()).limit(limit)))
+        .where(Application.vacancy_id == vacancy.id)
+        .subquery()
+    )
+    shown = ranked.c.position <= per_column
+    if expand:
+        shown = sa.or_(
+            sa.and_(ranked.c.column_key != expand, shown),
+            sa.and_(ranked.c.column_key == expand, ranked.c.position > offset, ranked.c.position <= offset + EXPANDED_PAGE),
+        )
+    # Columns with nothing on the shown page still need their total: the first card of each carries it.
+    wanted = sa.or_(shown, ranked.c.position == 1)
+    rows = session.execute(
+        sa.select(Application, ranked.c.column_key, ranked.c.total, shown.label("shown"))
+        .join(ranked, ranked.c.id == Application.id)
+        .where(wanted)
+        .options(
+            # What a card shows: the person's name, the resume's title, the stage.
+            joinedload(Application.seeker).load_only(
+                SeekerProfile.id, SeekerProfile.last_name, SeekerProfile.first_name, SeekerProfile.middle_name),
+            joinedload(Application.resume).load_only(Resume.id, Resume.title),
+            joinedload(Application.stage),
+        )
+        .order_by(ranked.c.column_key, ranked.c.position)
+    ).all()
+    for application, column_key, total, is_shown in rows:
+        column = by_key[column_key]
+        column.total = total
+        if is_shown:
+            column.cards.append(application)
     return vacancy, columns
 
 
@@ -168,6 +202,28 @@ def candidates(
     total = session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
     rows = session.scalars(
         stmt.options(joinedload(Application.resume), joinedload(Application.seeker), joinedload(Application.vacancy))
+        .order_by(Application.updated_at.desc(), Application.id.desc()).limit(per_page).offset((page - 1) * per_page)
+    )
+    return list(rows), total
+
+
+def submitted_applications(
+    session: Session, actor: Actor, *, open_only: bool = False, page: int = 1, per_page: int = 25
+) -> tuple[list[Application], int]:
+    """The responses an agency submitted on people's behalf, to follow them (state, stage, deadlines)."""
+    require_scope(actor, READ_SCOPE)
+    if not actor.in_org_kind(OrganisationKind.AGENCY):
+        raise deny(_l("Only private employment agencies apply on people's behalf."))
+    require_org(session, actor, actor.organisation_id)
+    stmt = sa.select(Application).where(
+        Application.initiated_by_organisation_id == actor.organisation_id, Application.origin == ApplicationOrigin.RESPONSE
+    )
+    if open_only:
+        stmt = stmt.where(Application.state.in_(states.OPEN_STATE_LIST))
+    total = session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(
+        stmt.options(joinedload(Application.seeker), joinedload(Application.stage),
+                     joinedload(Application.vacancy).joinedload(Vacancy.organisation))
         .order_by(Application.updated_at.desc(), Application.id.desc()).limit(per_page).offset((page - 1) * per_page)
     )
     return list(rows), total

@@ -17,6 +17,9 @@ class Side(StrEnum):
     EMPLOYER = "employer"  # the employer, or the agency/centre that manages the vacancy
     SEEKER = "seeker"
     CENTRE = "centre"  # the centre that referred the person or has them on its register
+    # The private agency that applied on the person's behalf: it follows the application
+    # (state, stage, deadlines, interview) but makes no decisions in it.
+    AGENCY = "agency"
     SYSTEM = "system"  # background jobs
 
 

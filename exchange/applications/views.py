@@ -123,10 +123,15 @@ def hiring():
 @role_required(*ORG_ROLES, org_kinds=("employer", "agency", "centre"))
 def board(vacancy_id: int):
     actor, s = current_actor(), db_session()
-    vacancy, columns = queries.board(s, actor, vacancy_id, expand=request.args.get("column"))
+    expand = request.args.get("column")
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    vacancy, columns = queries.board(s, actor, vacancy_id, expand=expand, page=page)
+    expanded = next((c for c in columns if c.key == expand), None)
+    if expanded is not None and page > 1 and not expanded.cards:
+        abort(404)
     stages = ops.stages_for(s, ops.pipeline_owner_id(vacancy))
     return render_template("applications/board.html", vacancy=vacancy, columns=columns, stages=stages,
-                           quick=_quick_moves)
+                           quick=_quick_moves, expanded=expanded, page=page, page_size=queries.EXPANDED_PAGE)
 
 
 def _quick_moves(application) -> list[tuple[str, str]]:
@@ -154,6 +159,8 @@ def _render_show(application, sides, error: ValidationFailed | None = None, valu
         "applications/show.html", error, application=application, sides=sides, private=private, targets=targets,
         stages=stages, values=values or {}, form=form, interview_kinds=labels.choices("interview_kind"),
         employer=states.Side.EMPLOYER in sides,
+        # The agency that applied for the person follows it; the employer's notes stay internal.
+        follower_only=not sides & {states.Side.EMPLOYER, states.Side.CENTRE, states.Side.SYSTEM},
     )
 
 
@@ -238,6 +245,19 @@ def candidates():
                            filters=queries.CANDIDATE_FILTERS, contacts=contacts)
 
 
+@blueprint.route("/submitted")
+@role_required(AccountRole.AGENCY, org_kinds=("agency",))
+def submitted():
+    """An agency follows the responses it sent for people: state, stage, interview, answer."""
+    open_only = request.args.get("filter") == "open"
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    rows, total = queries.submitted_applications(db_session(), current_actor(), open_only=open_only, page=page)
+    pages = max(1, math.ceil(total / 25))
+    if page > pages:
+        abort(404)
+    return render_template("applications/submitted.html", rows=rows, total=total, open_only=open_only, page=page, pages=pages)
+
+
 @blueprint.route("/stages", methods=["GET", "POST"])
 @role_required(*HIRING_ROLES, org_kinds=("employer", "agency"))
 def stages():
@@ -313,5 +333,6 @@ def _employer_panel(actor):
 NAV.append(NavEntry("applications.mine", _l("My applications"), (S,)))
 NAV.append(NavEntry("applications.hiring", _l("Hiring"), HIRING_ROLES))
 NAV.append(NavEntry("applications.candidates", _l("Candidates"), HIRING_ROLES))
+NAV.append(NavEntry("applications.submitted", _l("Applications we sent"), (AccountRole.AGENCY,)))
 PANELS.append(Panel("applications/_seeker_panel.html", (S,), _seeker_panel, order=12))
 PANELS.append(Panel("applications/_employer_panel.html", HIRING_ROLES, _employer_panel, order=22))

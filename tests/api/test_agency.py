@@ -132,12 +132,12 @@ def test_classifier_etag_gives_304(employer_api):
 
 
 def test_rate_limit_answers_429_with_retry_after(employer, make_caller):
-    caller = make_caller(employer[1], ["read-public"], rate_limit="3 per minute")
+    caller = make_caller(employer[1], ["vacancies:read"], rate_limit="3 per minute")
     statuses = [caller.get("/organisations/me").status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
     limited = caller.get("/organisations/me")
     assert int(limited.headers["Retry-After"]) >= 1 and error_of(limited)["code"] == "rate_limited"
-    other = make_caller(employer[1], ["read-public"])
+    other = make_caller(employer[1], ["vacancies:read"])
     assert other.get("/organisations/me").headers["X-RateLimit-Remaining"]
 
 
@@ -145,7 +145,7 @@ def test_rate_limit_answers_429_with_retry_after(employer, make_caller):
 def test_rate_limit_counters_live_in_redis(app, employer, make_caller):
     import redis
 
-    caller = make_caller(employer[1], ["read-public"], rate_limit="5 per minute")
+    caller = make_caller(employer[1], ["vacancies:read"], rate_limit="5 per minute")
     caller.get("/organisations/me")
     client = redis.Redis.from_url(state(app).settings.REDIS_URL)
     prefix = app.config["RATELIMIT_KEY_PREFIX"]

@@ -7,7 +7,7 @@ from tests.api.conftest import error_of
 
 
 def test_vacancy_search_with_filters_and_facets(db, employer, make_caller):
-    caller = make_caller(employer[1], ["read-public"])
+    caller = make_caller(employer[1], ["vacancies:read"])
     driver = factories.vacancy(db, employer[1])
     factories.vacancy(db, employer[1], title="Повар горячего цеха", occupation_code="5120", driving_licences=[],
                       description="Приготовление блюд горячего цеха в ресторане, полный день.")
@@ -25,14 +25,14 @@ def test_resume_search_needs_read_candidates_and_is_audited(db, employer, make_c
     profile, actor = factories.seeker(db)
     resume = factories.resume(db, profile, actor)
     db.commit()
-    assert make_caller(employer[1], ["read-public"]).get("/search/resumes?q=водитель").status_code == 403
-    body = make_caller(employer[1], ["read-candidates"]).get("/search/resumes?q=водитель").get_json()
+    assert make_caller(employer[1], ["vacancies:read"]).get("/search/resumes?q=водитель").status_code == 403
+    body = make_caller(employer[1], ["resumes:read"]).get("/search/resumes?q=водитель").get_json()
     hit = next(h for h in body["hits"] if h["id"] == resume.id)
     assert hit["item"]["seeker"]["phone"] is None
 
 
 def test_matches_for_our_vacancy_and_for_a_resume(db, employer, make_caller):
-    caller = make_caller(employer[1], ["read-public", "read-candidates"])
+    caller = make_caller(employer[1], ["vacancies:read", "resumes:read"])
     vacancy = factories.vacancy(db, employer[1])
     profile, actor = factories.seeker(db)
     resume = factories.resume(db, profile, actor)

@@ -20,7 +20,7 @@ def _read_all(caller, since: str = "", limit: int = 3, stop_after: int | None = 
 
 
 def test_feed_records_creations_updates_and_tombstones_in_order(db, employer, make_caller):
-    caller = make_caller(employer[1], ["read-public"])
+    caller = make_caller(employer[1], ["vacancies:read"])
     actor = employer[1]
     # Each commit releases the savepoint, and the after-commit hook hands the events to the consumers.
     draft = factories.vacancy(db, actor, publish=False)  # never public: not in the feed
@@ -44,7 +44,7 @@ def test_feed_records_creations_updates_and_tombstones_in_order(db, employer, ma
 
 def test_changes_within_one_transaction_collapse_to_the_final_state(db, employer, make_caller):
     """The feed records state, not events: a vacancy published and closed in one commit never surfaces."""
-    caller = make_caller(employer[1], ["read-public"])
+    caller = make_caller(employer[1], ["vacancies:read"])
     flash = factories.vacancy(db, employer[1])
     vacancy_ops.close_vacancy(db, employer[1], flash.id, "cancelled")
     db.commit()
@@ -53,7 +53,7 @@ def test_changes_within_one_transaction_collapse_to_the_final_state(db, employer
 
 
 def test_resuming_after_interruption_has_no_gaps_or_duplicates(db, employer, make_caller):
-    caller = make_caller(employer[1], ["read-public"])
+    caller = make_caller(employer[1], ["vacancies:read"])
     made = [factories.vacancy(db, employer[1], title=f"Водитель {n}") for n in range(7)]
     db.commit()
     partial, cursor = _read_all(caller, limit=2, stop_after=2)  # the follower stops after two pages…
@@ -67,7 +67,7 @@ def test_resuming_after_interruption_has_no_gaps_or_duplicates(db, employer, mak
 
 
 def test_feed_cursor_is_validated_and_scoped(db, employer, make_caller):
-    caller = make_caller(employer[1], ["read-public"])
+    caller = make_caller(employer[1], ["vacancies:read"])
     assert "since" in error_of(caller.get("/changes?since=bm9wZQ"))["fields"]
     assert caller.get("/changes?types=resume").status_code == 403
     assert caller.get("/changes?types=planet").status_code == 422
@@ -75,7 +75,7 @@ def test_feed_cursor_is_validated_and_scoped(db, employer, make_caller):
 
 
 def test_snapshot_then_feed_misses_nothing(db, employer, make_caller):
-    caller = make_caller(employer[1], ["read-public"])
+    caller = make_caller(employer[1], ["vacancies:read"])
     before = [factories.vacancy(db, employer[1], title=f"Повар {n}") for n in range(5)]
     db.commit()
     page = caller.get("/snapshot/vacancies?limit=2").get_json()

@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from exchange.audit import AuditEntry
+from exchange.auth import SCOPES
 from tests import factories
 from tests.api.conftest import error_of
 
@@ -115,21 +116,22 @@ def test_public_resume_hides_contacts_from_other_organisations(db, employer_api)
 
 SCOPE_MATRIX = [
     # (method, path builder, body, scope that opens it)
-    ("GET", lambda ids: "/vacancies", None, "write-vacancies"),
-    ("POST", lambda ids: "/vacancies", VACANCY, "write-vacancies"),
-    ("GET", lambda ids: f"/vacancies/{ids['public_vacancy']}", None, "read-public"),
-    ("GET", lambda ids: f"/resumes/{ids['public_resume']}", None, "read-candidates"),
-    ("GET", lambda ids: "/resumes", None, "write-resumes"),
-    ("POST", lambda ids: "/seekers", None, "write-resumes"),
-    ("GET", lambda ids: "/applications", None, "applications"),
-    ("GET", lambda ids: "/webhooks", None, "webhooks"),
-    ("GET", lambda ids: "/changes?types=resume", None, "read-candidates"),
-    ("GET", lambda ids: "/snapshot/vacancies", None, "read-public"),
-    ("GET", lambda ids: f"/organisations/{ids['other_org']}", None, "read-public"),
+    ("GET", lambda ids: "/vacancies", None, "vacancies:write"),
+    ("POST", lambda ids: "/vacancies", VACANCY, "vacancies:write"),
+    ("GET", lambda ids: f"/vacancies/{ids['public_vacancy']}", None, "vacancies:read"),
+    ("GET", lambda ids: f"/resumes/{ids['public_resume']}", None, "resumes:read"),
+    ("GET", lambda ids: "/resumes", None, "resumes:write"),
+    ("POST", lambda ids: "/seekers", None, "resumes:write"),
+    ("GET", lambda ids: "/applications", None, "applications:read"),
+    ("POST", lambda ids: "/applications", None, "applications:write"),
+    ("GET", lambda ids: "/webhooks", None, "webhooks:manage"),
+    ("GET", lambda ids: "/changes?types=resume", None, "resumes:read"),
+    ("GET", lambda ids: "/snapshot/vacancies", None, "vacancies:read"),
+    ("GET", lambda ids: f"/organisations/{ids['other_org']}", None, "vacancies:read"),
 ]
 
 
-@pytest.mark.parametrize("scope", ["read-public", "read-candidates", "write-vacancies", "write-resumes", "applications", "webhooks"])
+@pytest.mark.parametrize("scope", SCOPES)
 def test_permission_matrix(db, employer, make_caller, scope):
     """Each key reaches exactly the endpoints its scope opens; the rest answer 403 with the scope named."""
     profile, actor = factories.seeker(db)

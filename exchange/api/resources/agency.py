@@ -18,14 +18,14 @@ def registry():
 
 
 @endpoint("/seekers/<int:seeker_id>/verifications", "POST", summary="Verify a person's identity data against the state registry",
-          tag="seekers", scope="read-candidates", response=VerificationOut, status=201, extra_statuses=(503,))
+          tag="seekers", scope="resumes:read", response=VerificationOut, status=201, extra_statuses=(503,))
 def verify_seeker(actor, session, seeker_id):
     """Needs the person's recorded consent to verification; the answer is stored with its date and audited."""
     return verification.verify_seeker(session, actor, seeker_id, registry())
 
 
 @endpoint("/seekers/<int:seeker_id>/verifications", summary="Earlier verification results", tag="seekers",
-          scope="read-candidates", response=VerificationOut, many=True)
+          scope="resumes:read", response=VerificationOut, many=True)
 def seeker_verifications(actor, session, seeker_id):
     return verification.verifications(session, actor, seeker_id)
 

@@ -11,6 +11,7 @@ from exchange.api.serializers import ApplicationOut
 from exchange.applications import operations as app_ops
 from exchange.applications.models import Application, ApplicationOrigin, ApplicationState
 from exchange.auth import deny, require_scope
+from exchange.organisations.models import OrganisationKind
 from exchange.vacancies.models import Vacancy
 
 
@@ -41,7 +42,7 @@ def _audit(session, actor, applications: list[Application], action: str = "view"
 
 
 @endpoint("/applications", "POST", summary="Create a response, an invitation or a referral", tag="applications",
-          scope="applications", body=ApplicationCreateSchema, validate_body=True, response=ApplicationOut, status=201)
+          scope="applications:write", body=ApplicationCreateSchema, validate_body=True, response=ApplicationOut, status=201)
 def create_application(actor, session, body):
     """`response`: an agency applies with a resume it manages; `invitation`: to one of our vacancies;
     `referral`: employment centres only, with the person's consent."""
@@ -58,17 +59,17 @@ def create_application(actor, session, body):
 
 
 @endpoint("/applications", summary="List applications for our vacancies or from our candidates", tag="applications",
-          scope="applications", query=ApplicationListQuery, response=ApplicationOut, paged=True)
+          scope="applications:read", query=ApplicationListQuery, response=ApplicationOut, paged=True)
 def list_applications(actor, session, query):
     org = actor.organisation_id
     if org is None:
         raise deny()
-    stmt = (
-        sa.select(Application)
-        .join(Vacancy, Vacancy.id == Application.vacancy_id)
-        # The same parties exchange.applications.operations.sides_of lets read one application.
-        .where(sa.or_(Application.organisation_id == org, Vacancy.source_organisation_id == org, Application.centre_id == org))
-    )
+    # The same parties exchange.applications.operations.sides_of lets read one application.
+    parties = [Application.organisation_id == org, Vacancy.source_organisation_id == org, Application.centre_id == org]
+    if actor.in_org_kind(OrganisationKind.AGENCY):
+        # An agency follows the responses it submitted on people's behalf.
+        parties.append(sa.and_(Application.origin == ApplicationOrigin.RESPONSE, Application.initiated_by_organisation_id == org))
+    stmt = sa.select(Application).join(Vacancy, Vacancy.id == Application.vacancy_id).where(sa.or_(*parties))
     for name in ("vacancy_id", "state", "origin"):
         if query.get(name) is not None:
             stmt = stmt.where(getattr(Application, name) == query[name])
@@ -77,7 +78,7 @@ def list_applications(actor, session, query):
     return items, cursor
 
 
-@endpoint("/applications/<int:application_id>", summary="Get an application", tag="applications", scope="applications",
+@endpoint("/applications/<int:application_id>", summary="Get an application", tag="applications", scope="applications:read",
           response=ApplicationOut)
 def get_application(actor, session, application_id):
     application, _sides = app_ops.get_visible(session, actor, application_id)
@@ -86,11 +87,11 @@ def get_application(actor, session, application_id):
 
 
 @endpoint("/applications/<int:application_id>/transitions", "POST", summary="Move an application to another state",
-          tag="applications", scope="applications", body=TransitionBody, response=ApplicationOut)
+          tag="applications", scope="applications:write", body=TransitionBody, response=ApplicationOut)
 def transition_application(actor, session, application_id, body):
     """E.g. `{"to_state": "interview", "interview_at": "…"}`, `{"to_state": "hired", "hired_on": "…"}`,
     `{"to_state": "rejected", "reason": "…"}`."""
-    require_scope(actor, "applications")
+    require_scope(actor, "applications:write")
     to_state = schemas.load(TransitionBody(only=("to_state",)), {"to_state": body.get("to_state")})["to_state"]
     data = {k: v for k, v in body.items() if k != "to_state"}
     return app_ops.transition(session, actor, application_id, to_state, data)

@@ -42,7 +42,7 @@ class ImportQuery(schemas.InputSchema):
 class ChangesQuery(schemas.InputSchema):
     since = schemas.text(max_len=60, metadata={"description": "next_cursor of the previous call; empty starts at the beginning"})
     limit = schemas.integer(minimum=1, maximum=1000, load_default=200)
-    types = schemas.code_list(max_items=2, metadata={"description": "vacancy, resume (resume needs read-candidates)"})
+    types = schemas.code_list(max_items=2, metadata={"description": "vacancy, resume (resume needs resumes:read)"})
 
 
 class ExportQuery(schemas.InputSchema):
@@ -165,12 +165,12 @@ def _export_response(generator: Iterator[str], fmt: str, name: str) -> Response:
 @endpoint("/exports/vacancies", summary="Export vacancies by filter (NDJSON or CSV)", tag="bulk", query=ExportQuery,
           response_content=("application/x-ndjson", "text/csv"))
 def export_vacancies(actor: Actor, session, query):
-    """Ours (any status; scope `write-vacancies`), or with `public=true` every published one (scope `read-public`)."""
+    """Ours (any status; scope `vacancies:write`), or with `public=true` every published one (scope `vacancies:read`)."""
     if query.get("public"):
-        require_scope(actor, "read-public")
+        require_scope(actor, "vacancies:read")
         stmt = sa.select(Vacancy).where(Vacancy.status == VacancyStatus.PUBLISHED)
     else:
-        require_scope(actor, "write-vacancies")
+        require_scope(actor, "vacancies:write")
         org = actor.organisation_id
         stmt = sa.select(Vacancy).where(sa.or_(Vacancy.organisation_id == org, Vacancy.source_organisation_id == org))
         if query.get("status"):
@@ -192,7 +192,7 @@ def _common_filters(stmt, model, query: dict[str, Any]):
     return stmt
 
 
-@endpoint("/exports/resumes", summary="Export the resumes we manage (NDJSON or CSV; audited)", tag="bulk", scope="write-resumes",
+@endpoint("/exports/resumes", summary="Export the resumes we manage (NDJSON or CSV; audited)", tag="bulk", scope="resumes:write",
           query=ExportQuery, response_content=("application/x-ndjson", "text/csv"))
 def export_resumes(actor: Actor, session, query):
     stmt = sa.select(Resume).where(Resume.source_organisation_id == actor.organisation_id)
@@ -217,14 +217,14 @@ def export_resumes(actor: Actor, session, query):
 # --- change feed and snapshots ---------------------------------------------------
 
 def _allowed_types(actor: Actor, wanted: list[str]) -> tuple[str, ...]:
-    allowed = ["vacancy"] if actor.has_scope("read-public") else []
-    if actor.has_scope("read-candidates"):
+    allowed = ["vacancy"] if actor.has_scope("vacancies:read") else []
+    if actor.has_scope("resumes:read"):
         allowed.append("resume")
     for name in wanted:
         if name not in feed.ENTITY_TYPES:
             raise schemas.ValidationFailed({"types": [_l("Use vacancy and/or resume.")]})
         if name not in allowed:
-            require_scope(actor, "read-public" if name == "vacancy" else "read-candidates")
+            require_scope(actor, "vacancies:read" if name == "vacancy" else "resumes:read")
     return tuple(wanted) if wanted else tuple(allowed)
 
 
@@ -236,7 +236,7 @@ def changes(actor, session, query):
     interrupted followers resume without gaps or duplicates."""
     types = _allowed_types(actor, query.get("types") or [])
     if not types:
-        require_scope(actor, "read-public")
+        require_scope(actor, "vacancies:read")
     since = feed.decode_cursor(query.get("since"))
     entries, last, more = feed.read(session, since, query["limit"], types)
     feed.attach_current(session, entries, {"vacancy": public_vacancy_dict, "resume": public_resume_dict})
@@ -260,14 +260,14 @@ def _snapshot(session, stmt, model, query, render) -> dict[str, Any]:
 
 
 @endpoint("/snapshot/vacancies", summary="Every published vacancy, page by page, for a first sync", tag="bulk",
-          scope="read-public", query=SnapshotQuery, response=_snapshot_schema("VacancyOut"))
+          scope="vacancies:read", query=SnapshotQuery, response=_snapshot_schema("VacancyOut"))
 def snapshot_vacancies(actor, session, query):
     """Then follow /changes from `feed_cursor` (taken when the snapshot started, so nothing is missed)."""
     return _snapshot(session, sa.select(Vacancy).where(Vacancy.status == VacancyStatus.PUBLISHED), Vacancy, query, public_vacancy_dict)
 
 
 @endpoint("/snapshot/resumes", summary="Every public resume, page by page, for a first sync (audited)", tag="bulk",
-          scope="read-candidates", query=SnapshotQuery, response=_snapshot_schema("ResumeOut"))
+          scope="resumes:read", query=SnapshotQuery, response=_snapshot_schema("ResumeOut"))
 def snapshot_resumes(actor, session, query):
     result = _snapshot(session, visible_public_resumes(), Resume, query, public_resume_dict)
     audit.record(session, actor, "view", "resume", None, resume_ids=[r["id"] for r in result["items"]][:1000], api=True, snapshot=True)

@@ -93,7 +93,7 @@ def _result(result, render) -> dict[str, Any]:
     }
 
 
-@endpoint("/search/vacancies", summary="Search published vacancies, with facets", tag="search", scope="read-public",
+@endpoint("/search/vacancies", summary="Search published vacancies, with facets", tag="search", scope="vacancies:read",
           query=VacancySearchQuery, validate_query=False, response=SearchOut)
 def search_vacancies(actor, session, query):
     result = _service().search_vacancies(_args(query), actor)
@@ -103,7 +103,7 @@ def search_vacancies(actor, session, query):
 
 
 @endpoint("/search/resumes", summary="Search resumes, with facets (personal data: audited)", tag="search",
-          scope="read-candidates", query=ResumeSearchQuery, validate_query=False, response=SearchOut)
+          scope="resumes:read", query=ResumeSearchQuery, validate_query=False, response=SearchOut)
 def search_resumes(actor, session, query):
     result = _service().search_resumes(_args(query), actor)
     ids = [h["id"] for h in result.hits]
@@ -117,7 +117,7 @@ def _matches(matches) -> dict[str, Any]:
 
 
 @endpoint("/vacancies/<int:vacancy_id>/matches", summary="Candidates matching one of our vacancies, with reasons",
-          tag="search", scope="read-candidates", query=MatchQuery, response=MatchListOut)
+          tag="search", scope="resumes:read", query=MatchQuery, response=MatchListOut)
 def vacancy_matches(actor, session, vacancy_id, query):
     vacancy = vacancy_ops.get_vacancy(session, vacancy_id)
     if not vacancy_ops.can_edit(session, actor, vacancy):
@@ -128,7 +128,7 @@ def vacancy_matches(actor, session, vacancy_id, query):
 
 
 @endpoint("/resumes/<int:resume_id>/matches", summary="Vacancies matching a resume we manage, with reasons", tag="search",
-          scope="read-public", query=MatchQuery, response=MatchListOut)
+          scope="vacancies:read", query=MatchQuery, response=MatchListOut)
 def resume_matches(actor, session, resume_id, query):
     """For resumes the organisation brought to the exchange (the seeker's own choice of vacancies stays theirs)."""
     resume: Resume = resume_ops.get_resume(session, resume_id)

@@ -15,12 +15,12 @@ class DeliveryQuery(schemas.InputSchema):
     limit = schemas.integer(minimum=1, maximum=200, load_default=50)
 
 
-@endpoint("/webhooks", summary="Our webhook endpoints", tag="webhooks", scope="webhooks", response=WebhookOut, many=True)
+@endpoint("/webhooks", summary="Our webhook endpoints", tag="webhooks", scope="webhooks:manage", response=WebhookOut, many=True)
 def list_webhooks(actor, session):
     return webhooks.list_endpoints(session, actor)
 
 
-@endpoint("/webhooks", "POST", summary="Register an HTTPS endpoint for event types", tag="webhooks", scope="webhooks",
+@endpoint("/webhooks", "POST", summary="Register an HTTPS endpoint for event types", tag="webhooks", scope="webhooks:manage",
           body=webhooks.WebhookSchema, response=WebhookCreatedOut, status=201)
 def create_webhook(actor, session, body):
     """The answer carries the signing `secret` once. Each delivery is a POST with `X-Birzha-Timestamp` and
@@ -30,7 +30,7 @@ def create_webhook(actor, session, body):
     return webhooks.create_endpoint(session, actor, body)
 
 
-@endpoint("/webhooks/<int:webhook_id>", "DELETE", summary="Remove a webhook endpoint", tag="webhooks", scope="webhooks",
+@endpoint("/webhooks/<int:webhook_id>", "DELETE", summary="Remove a webhook endpoint", tag="webhooks", scope="webhooks:manage",
           status=204, response_content=())
 def delete_webhook(actor, session, webhook_id):
     webhooks.delete_endpoint(session, actor, webhook_id)
@@ -38,12 +38,12 @@ def delete_webhook(actor, session, webhook_id):
 
 
 @endpoint("/webhooks/<int:webhook_id>/enable", "POST", summary="Switch a disabled endpoint back on", tag="webhooks",
-          scope="webhooks", response=WebhookOut)
+          scope="webhooks:manage", response=WebhookOut)
 def enable_webhook(actor, session, webhook_id):
     return webhooks.enable_endpoint(session, actor, webhook_id)
 
 
 @endpoint("/webhooks/<int:webhook_id>/deliveries", summary="Recent deliveries with the receiver's answers", tag="webhooks",
-          scope="webhooks", query=DeliveryQuery, response=DeliveryOut, many=True)
+          scope="webhooks:manage", query=DeliveryQuery, response=DeliveryOut, many=True)
 def webhook_deliveries(actor, session, webhook_id, query):
     return webhooks.deliveries(session, actor, webhook_id, before=query.get("before"), limit=query["limit"])

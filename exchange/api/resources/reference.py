@@ -36,7 +36,7 @@ def my_organisation(actor, session):
 
 
 @endpoint("/organisations/<int:organisation_id>", summary="An organisation's public profile", tag="organisations",
-          scope="read-public", response=OrganisationOut)
+          scope="vacancies:read", response=OrganisationOut)
 def get_organisation(actor, session, organisation_id):
     organisation = org_ops.get_organisation(session, organisation_id)
     if not organisation.active:
