@@ -99,7 +99,7 @@ def get_vacancy(session: Session, vacancy_id: int, *, for_update: bool = False) 
 
 
 def get_editable(session: Session, actor: Actor, vacancy_id: int, *, for_update: bool = False) -> Vacancy:
-    require_scope(actor, "write-vacancies")
+    require_scope(actor, "vacancies:write")
     vacancy = get_vacancy(session, vacancy_id, for_update=for_update)
     if not can_edit(session, actor, vacancy):
         raise deny()
@@ -122,7 +122,7 @@ def _changed(session: Session, actor: Actor, vacancy: Vacancy, what: str, **extr
 
 
 def create_vacancy(session: Session, actor: Actor, data: dict[str, Any]) -> Vacancy:
-    require_scope(actor, "write-vacancies")
+    require_scope(actor, "vacancies:write")
     values = _validate(session, data)
     organisation, source = _owning_organisation(session, actor, values.pop("organisation_id", None))
     vacancy = Vacancy(

@@ -108,3 +108,14 @@ def test_stages_and_statistics(db, client, sign_in, world):
     assert responses["data"][-1] == 1
     dashboard = client.get("/cabinet").get_data(as_text=True)
     assert "Hiring" in dashboard
+
+
+def test_seeker_does_not_see_the_employers_internal_notes(db, client, sign_in, world):
+    profile, actor = f.seeker(db)
+    application = ops.apply(db, actor, f.resume(db, profile, actor).id, world.vacancy.id)
+    ops.add_note(db, world.employer_actor, application.id, {"note": "Слабое резюме, перезвонить позже"})
+    sign_in(world.employer_actor.user)
+    assert "Слабое резюме" in client.get(f"/cabinet/applications/{application.id}").get_data(as_text=True)
+    sign_in(actor.user)
+    mine = client.get("/cabinet/applications/").get_data(as_text=True)
+    assert world.vacancy.title in mine and "Слабое резюме" not in mine
