@@ -65,6 +65,8 @@ def _rate_limited_until(session, delivery: Delivery, now: dt.datetime) -> dt.dat
 
 def _context_for_render(app: Flask, session, notification: Notification) -> dict[str, Any]:
     context = dict(notification.context)
+    if notification.event_type == "webhook.disabled" and "path" not in context and context.get("webhook_id"):
+        context["path"] = f"/cabinet/integrations/webhooks/{context['webhook_id']}"
     if notification.event_type == "password_reset" and notification.user_id:
         # The reset token is made at send time so no secret sits in the database.
         from exchange.accounts.models import User
