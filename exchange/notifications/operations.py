@@ -362,7 +362,11 @@ def notify_users(session: Session, event_type: str, items: list[Bulk], now: dt.d
         return None
 
     wanted = [item for item in items if item.user_id in users]
+    # Core statements on the tables, run "executemany" style: compiled once (cached), sent
+    # as multi-row INSERTs by SQLAlchemy's insertmanyvalues with RETURNING where needed.
     insert = _insert_for(session)
+    new_notifications = (insert(Notification.__table__).on_conflict_do_nothing(index_elements=["dedupe_key"])
+                         .returning(Notification.__table__.c.id, Notification.__table__.c.dedupe_key))
     created: dict[str, int] = {}
     for chunk in _chunks(wanted, ROWS_CHUNK):
         rows = [{
@@ -373,9 +377,7 @@ def notify_users(session: Session, event_type: str, items: list[Bulk], now: dt.d
             "context": dict(item.context), "organisation_id": None,
             "read_at": None if event.inbox else now, "created_at": now,
         } for item in chunk]
-        stmt = (insert(Notification).values(rows).on_conflict_do_nothing(index_elements=["dedupe_key"])
-                .returning(Notification.id, Notification.dedupe_key))
-        created.update((key, nid) for nid, key in session.execute(stmt))
+        created.update((key, nid) for nid, key in session.execute(new_notifications, rows))
     if not created:
         return []
     deliveries: list[dict[str, Any]] = []
@@ -395,14 +397,14 @@ def notify_users(session: Session, event_type: str, items: list[Bulk], now: dt.d
                 "next_attempt_at": quiet_until if (quiet_until and channel in DEFERRED_IN_QUIET_HOURS) else now,
                 "organisation_id": None, "created_at": now, "updated_at": now,
             })
-    for chunk in _chunks(deliveries, ROWS_CHUNK):
-        session.execute(insert(Delivery).values(chunk).on_conflict_do_nothing(index_elements=["idempotency_key"]))
+    if deliveries:
+        session.execute(insert(Delivery.__table__).on_conflict_do_nothing(index_elements=["idempotency_key"]), deliveries)
     ids = sorted(created.values())
     events = [{"topic": "notification.created", "aggregate_type": "notification", "aggregate_id": nid,
                "payload": {"notification_id": nid}, "actor_user_id": None, "created_at": now, "attempts": 0} for nid in ids]
-    for chunk in _chunks(events, ROWS_CHUNK):
-        pending = session.scalars(sa.insert(outbox.OutboxEvent).values(chunk).returning(outbox.OutboxEvent.id)).all()
-        session.info.setdefault("outbox_pending", []).extend(pending)
+    table = outbox.OutboxEvent.__table__
+    pending = list(session.scalars(sa.insert(table).returning(table.c.id), events))
+    session.info.setdefault("outbox_pending", []).extend(pending)
     return ids
 
 

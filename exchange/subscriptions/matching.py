@@ -189,15 +189,14 @@ def _record_hits(session: Session, matched: dict[int, list[int]], notified: set[
     if not rows:
         return {}
     new: dict[int, list[int]] = defaultdict(list)
-    insert = _insert(session)
-    for start in range(0, len(rows), 2000):
-        stmt = (
-            insert(SubscriptionHit).values(rows[start:start + 2000])
-            .on_conflict_do_nothing(index_elements=["subscription_id", "document_id"])
-            .returning(SubscriptionHit.subscription_id, SubscriptionHit.document_id)
-        )
-        for sub_id, doc_id in session.execute(stmt):
-            new[sub_id].append(doc_id)
+    table = SubscriptionHit.__table__
+    # executemany with RETURNING: compiled once, sent as multi-row INSERTs (insertmanyvalues).
+    stmt = (
+        _insert(session)(table).on_conflict_do_nothing(index_elements=["subscription_id", "document_id"])
+        .returning(table.c.subscription_id, table.c.document_id)
+    )
+    for sub_id, doc_id in session.execute(stmt, rows):
+        new[sub_id].append(doc_id)
     return {k: sorted(v) for k, v in new.items()}
 
 
