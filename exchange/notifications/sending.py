@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
+from sqlalchemy.orm import joinedload
 
 from bots import channels as channel_clients
 from bots.errors import ChannelError, PermanentError
@@ -108,7 +109,7 @@ def _claim(app: Flask, session, delivery_id: int, now: dt.datetime) -> _Claimed 
     """Claim one due delivery (queued → sending in one conditional UPDATE), or say why not."""
     from exchange.app import state
 
-    delivery = session.get(Delivery, delivery_id)
+    delivery = session.get(Delivery, delivery_id, options=[joinedload(Delivery.notification)])
     if delivery is None or delivery.status != DeliveryStatus.QUEUED or delivery.next_attempt_at > now:
         return None
     client = _client(app, delivery.channel)
@@ -182,15 +183,17 @@ def send_many(app: Flask, delivery_ids: list[int], now: dt.datetime | None = Non
             with db.unit_of_work() as session:
                 if unrecorded is not None:
                     _record(session, *unrecorded)
-                    unrecorded = None
                 try:
-                    # A savepoint: a claim that fails must not undo the outcome recorded above.
-                    with session.begin_nested():
-                        claimed = _claim(app, session, delivery_id, now)
-                except Exception as exc:  # re-raised once the outcome recorded above has committed
+                    claimed = _claim(app, session, delivery_id, now)
+                except Exception as exc:  # re-raised once the previous outcome is safely recorded
                     error = exc
+                    session.rollback()
             if error is not None:
+                if unrecorded is not None:
+                    with db.unit_of_work() as session:
+                        _record(session, *unrecorded)
                 raise error
+            unrecorded = None
             if not isinstance(claimed, _Claimed):
                 if claimed is not None:
                     outcome[delivery_id] = claimed
