@@ -27,6 +27,7 @@ from exchange.subscriptions.models import Frequency, NewDocument, Subscription, 
 BATCH_SIZE = 1000
 PAGE = 100  # the search service's largest page
 ALERT_ITEMS = 10
+HITS_CHUNK = 20_000  # (subscription, document) rows per executemany
 EVENT_FOR_KIND = {SubscriptionKind.VACANCIES: "new_matching_vacancies", SubscriptionKind.RESUMES: "new_matching_resumes"}
 
 
@@ -171,8 +172,8 @@ def match_batch(app: Flask, kind: SubscriptionKind, batch_size: int = BATCH_SIZE
         instant = {sub_id for sub_id in matched if by_id[sub_id].frequency == Frequency.INSTANT}
         new_hits = _record_hits(session, matched, instant)
         stats.hits = sum(len(v) for v in new_hits.values())
-        alerts = [(by_id[sub_id], [docs[i] | {"id": i} for i in doc_ids]) for sub_id, doc_ids in sorted(new_hits.items()) if sub_id in instant]
-        stats.alerts = len(alert_many(app, session, kind, alerts))
+        alerts = [(by_id[sub_id], doc_ids) for sub_id, doc_ids in sorted(new_hits.items()) if sub_id in instant]
+        stats.alerts = len(alert_many(app, session, kind, docs, alerts))
         session.execute(sa.delete(NewDocument).where(NewDocument.id.in_([row.id for row in queued])))
     return stats
 
@@ -184,10 +185,6 @@ def _record_hits(session: Session, matched: dict[int, list[int]], notified: set[
     are written as notified; the daily digest picks up the others.
     """
     now = utcnow()
-    rows = [{"subscription_id": s, "document_id": d, "created_at": now, "notified_at": now if s in notified else None}
-            for s, ids in matched.items() for d in ids]
-    if not rows:
-        return {}
     new: dict[int, list[int]] = defaultdict(list)
     table = SubscriptionHit.__table__
     # executemany with RETURNING: compiled once, sent as multi-row INSERTs (insertmanyvalues).
@@ -195,20 +192,32 @@ def _record_hits(session: Session, matched: dict[int, list[int]], notified: set[
         _insert(session)(table).on_conflict_do_nothing(index_elements=["subscription_id", "document_id"])
         .returning(table.c.subscription_id, table.c.document_id)
     )
-    for sub_id, doc_id in session.execute(stmt, rows):
-        new[sub_id].append(doc_id)
+    # At 100k subscriptions a batch can hold millions of pairs: build and send them a slice at a time.
+    rows: list[dict[str, Any]] = []
+    for sub_id, ids in matched.items():
+        notified_at = now if sub_id in notified else None
+        rows.extend({"subscription_id": sub_id, "document_id": d, "created_at": now, "notified_at": notified_at} for d in ids)
+        if len(rows) >= HITS_CHUNK:
+            for got_sub, got_doc in session.execute(stmt, rows):
+                new[got_sub].append(got_doc)
+            rows = []
+    if rows:
+        for got_sub, got_doc in session.execute(stmt, rows):
+            new[got_sub].append(got_doc)
     return {k: sorted(v) for k, v in new.items()}
 
 
-def _context(app: Flask, sub: Any, items: list[dict[str, Any]], digest: bool) -> dict[str, Any]:
+def _context(app: Flask, sub: Any, items: list[dict[str, Any]], digest: bool, count: int | None = None) -> dict[str, Any]:
+    """What an alert says; ``items`` may be only the first ALERT_ITEMS of ``count`` documents."""
     from exchange.subscriptions.operations import unsubscribe_token
 
     token = unsubscribe_token(app.config["SECRET_KEY"], sub.id)
+    count = len(items) if count is None else count
     return {
         "search": sub.name,
-        "count": len(items),
+        "count": count,
         "items": [{"title": item["title"], "path": item["path"]} for item in items[:ALERT_ITEMS]],
-        "path": items[0]["path"] if len(items) == 1 else f"/subscriptions/{sub.id}/results",
+        "path": items[0]["path"] if count == 1 else f"/subscriptions/{sub.id}/results",
         "subscription_id": sub.id,
         "unsubscribe_path": f"/subscriptions/unsubscribe/{token}",
         "digest": digest,
@@ -219,12 +228,14 @@ def _alert_key(sub_id: int, doc_ids: list[int]) -> str:
     return f"alert:{sub_id}:{min(doc_ids)}:{len(doc_ids)}"
 
 
-def alert_many(app: Flask, session: Session, kind: SubscriptionKind, alerts: list[tuple[Any, list[dict[str, Any]]]]) -> list[int]:
-    """One instant alert per (subscription, its new documents), created in bulk; returns the new notification ids."""
+def alert_many(app: Flask, session: Session, kind: SubscriptionKind, docs: dict[int, dict[str, Any]],
+               alerts: list[tuple[Any, list[int]]]) -> list[int]:
+    """One instant alert per (subscription, its new document ids), created in bulk; returns the new notification ids."""
     from exchange.notifications.operations import Bulk, notify_users
 
-    items = [Bulk(sub.user_id, _context(app, sub, docs, False), _alert_key(sub.id, [d["id"] for d in docs]))
-             for sub, docs in alerts if docs]
+    items = [Bulk(sub.user_id, _context(app, sub, [docs[i] for i in doc_ids[:ALERT_ITEMS]], False, len(doc_ids)),
+                  _alert_key(sub.id, doc_ids))
+             for sub, doc_ids in alerts if doc_ids]
     return notify_users(session, EVENT_FOR_KIND[kind], items)
 
 
