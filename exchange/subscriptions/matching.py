@@ -21,13 +21,13 @@ from flask import Flask
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from exchange.db import utcnow
+from exchange.db import UTCDateTime, utcnow
 from exchange.subscriptions.models import Frequency, NewDocument, Subscription, SubscriptionHit, SubscriptionKind
 
 BATCH_SIZE = 1000
 PAGE = 100  # the search service's largest page
 ALERT_ITEMS = 10
-HITS_CHUNK = 20_000  # (subscription, document) rows per executemany
+SUBS_CHUNK = 5000  # subscription ids per INSERT … SELECT (bound parameters stay within SQLite's limit)
 EVENT_FOR_KIND = {SubscriptionKind.VACANCIES: "new_matching_vacancies", SubscriptionKind.RESUMES: "new_matching_resumes"}
 
 
@@ -156,7 +156,7 @@ def match_batch(app: Flask, kind: SubscriptionKind, batch_size: int = BATCH_SIZE
         for sub in subscriptions:
             key = json.dumps(sub.params, sort_keys=True, ensure_ascii=False)
             by_params.setdefault(key, (sub.params, []))[1].append(sub)
-        matched: dict[int, list[int]] = {}  # subscription id -> document ids
+        matched: list[tuple[list[int], list[int]]] = []  # (subscription ids, the documents they all matched)
         for params, subs in by_params.values():
             occupations = [_code_prefix(c) for c in _listed(params, "occupation")]
             regions = [_code_prefix(c) for c in _listed(params, "region")]
@@ -166,11 +166,10 @@ def match_batch(app: Flask, kind: SubscriptionKind, batch_size: int = BATCH_SIZE
             stats.candidates += len(subs)
             found = sorted(_run_search(app, kind, params, ids, stats))
             if found:
-                for sub in subs:
-                    matched[sub.id] = found
+                matched.append(([sub.id for sub in subs], found))
         by_id = {sub.id: sub for sub in subscriptions}
-        instant = {sub_id for sub_id in matched if by_id[sub_id].frequency == Frequency.INSTANT}
-        new_hits = _record_hits(session, matched, instant)
+        new_hits = _record_hits(session, kind, matched)
+        instant = {sub_id for sub_id in new_hits if by_id[sub_id].frequency == Frequency.INSTANT}
         stats.hits = sum(len(v) for v in new_hits.values())
         alerts = [(by_id[sub_id], doc_ids) for sub_id, doc_ids in sorted(new_hits.items()) if sub_id in instant]
         stats.alerts = len(alert_many(app, session, kind, docs, alerts))
@@ -178,32 +177,49 @@ def match_batch(app: Flask, kind: SubscriptionKind, batch_size: int = BATCH_SIZE
     return stats
 
 
-def _record_hits(session: Session, matched: dict[int, list[int]], notified: set[int]) -> dict[int, list[int]]:
+def _document_table(kind: SubscriptionKind) -> sa.Table:
+    if kind == SubscriptionKind.VACANCIES:
+        from exchange.vacancies.models import Vacancy
+
+        return Vacancy.__table__
+    from exchange.resumes.models import Resume
+
+    return Resume.__table__
+
+
+def _record_hits(session: Session, kind: SubscriptionKind, groups: list[tuple[list[int], list[int]]]) -> dict[int, list[int]]:
     """Insert hits; returns only the pairs that were new (a document already announced is skipped).
 
-    Hits of subscriptions in ``notified`` (instant ones, alerted in this same transaction)
-    are written as notified; the daily digest picks up the others.
+    ``groups``: (subscription ids, document ids) — every subscription of a group matched
+    every document of it. The pairs are made by the database (INSERT … SELECT of the
+    subscriptions crossed with the documents, both picked by id), not row by row in Python:
+    at 100k subscriptions a batch holds millions of pairs. Hits of instant subscriptions,
+    alerted in this same transaction, are written as notified; the daily digest picks
+    up the others.
     """
-    now = utcnow()
-    new: dict[int, list[int]] = defaultdict(list)
+    now = sa.literal(utcnow(), UTCDateTime())
     table = SubscriptionHit.__table__
-    # executemany with RETURNING: compiled once, sent as multi-row INSERTs (insertmanyvalues).
-    stmt = (
-        _insert(session)(table).on_conflict_do_nothing(index_elements=["subscription_id", "document_id"])
-        .returning(table.c.subscription_id, table.c.document_id)
-    )
-    # At 100k subscriptions a batch can hold millions of pairs: build and send them a slice at a time.
-    rows: list[dict[str, Any]] = []
-    for sub_id, ids in matched.items():
-        notified_at = now if sub_id in notified else None
-        rows.extend({"subscription_id": sub_id, "document_id": d, "created_at": now, "notified_at": notified_at} for d in ids)
-        if len(rows) >= HITS_CHUNK:
-            for got_sub, got_doc in session.execute(stmt, rows):
-                new[got_sub].append(got_doc)
-            rows = []
-    if rows:
-        for got_sub, got_doc in session.execute(stmt, rows):
-            new[got_sub].append(got_doc)
+    insert = _insert(session)
+    documents = _document_table(kind)
+    new: dict[int, list[int]] = defaultdict(list)
+    for sub_ids, doc_ids in groups:
+        for start in range(0, len(sub_ids), SUBS_CHUNK):
+            pairs = (
+                sa.select(
+                    Subscription.id, documents.c.id, now,
+                    sa.case((Subscription.frequency == Frequency.INSTANT, now), else_=sa.null()),
+                )
+                .select_from(Subscription).join(documents, sa.true())
+                # (a WHERE also keeps SQLite's parse of INSERT … SELECT … ON CONFLICT unambiguous)
+                .where(Subscription.id.in_(sub_ids[start:start + SUBS_CHUNK]), documents.c.id.in_(doc_ids))
+            )
+            stmt = (
+                insert(table).from_select(["subscription_id", "document_id", "created_at", "notified_at"], pairs)
+                .on_conflict_do_nothing(index_elements=["subscription_id", "document_id"])
+                .returning(table.c.subscription_id, table.c.document_id)
+            )
+            for sub_id, doc_id in session.execute(stmt):
+                new[sub_id].append(doc_id)
     return {k: sorted(v) for k, v in new.items()}
 
 
