@@ -113,19 +113,41 @@ def main() -> None:
     # Alerts are notifications; in this run their sending is not part of the measurement.
     # the outbox hand-off after commit is measured by notify_dispatch.py; in RQ mode it is an enqueue.
     db.after_commit_hooks.clear()
+    statements = {"n": 0}
+
+    @sa.event.listens_for(db.engine, "before_cursor_execute")
+    def _count(*_args):
+        statements["n"] += 1
+
     start_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t1 = time.perf_counter()
     stats = matching.match_batch(app, SubscriptionKind.VACANCIES, batch_size=args.documents)
     wall = time.perf_counter() - t1
+    with db.unit_of_work() as session:
+        from exchange.notifications.models import Delivery, Notification
+        from exchange.outbox import OutboxEvent
+
+        written = {
+            "notifications": session.scalar(sa.select(sa.func.count()).select_from(Notification)),
+            "deliveries": session.scalar(sa.select(sa.func.count()).select_from(Delivery)),
+            "outbox_events": session.scalar(sa.select(sa.func.count()).select_from(OutboxEvent).where(OutboxEvent.topic == "notification.created")),
+        }
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     result = {
         "subscriptions": args.subscriptions, "documents": stats.documents, "distinct_param_sets": args.distinct,
-        "candidates_after_prefilter": stats.candidates, "queries": stats.queries, "hits": stats.hits, "alerts": stats.alerts,
+        "candidates_after_prefilter": stats.candidates, "search_queries": stats.queries, "sql_statements": statements["n"],
+        "hits": stats.hits, "alerts": stats.alerts, **written,
         "match_wall_s": round(wall, 2), "subscriptions_per_s": round(args.subscriptions / wall), "setup_s": round(setup, 1),
         "peak_rss_mb": round(peak / 1024), "rss_growth_mb": round((peak - start_rss) / 1024),
         "backend": "elasticsearch" if args.elasticsearch_url else "sql", "database": url.split(":")[0],
     }
     print(json.dumps(result, ensure_ascii=False, indent=2))
+    if args.elasticsearch_url:
+        from search.service import get_search
+
+        with app.app_context():
+            backend = get_search(app).backend
+            backend.reset()  # the throw-away indices go with the run
 
 
 if __name__ == "__main__":

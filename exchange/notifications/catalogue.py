@@ -224,6 +224,105 @@ def _organisation_message(c: dict[str, Any]) -> Composed:
     )
 
 
+def _layoff_submitted(c: dict[str, Any]) -> Composed:
+    return Composed(
+        gettext("Layoff notice from %(organisation)s", organisation=c.get("organisation", "")),
+        gettext(
+            "%(organisation)s gave notice that %(people)s people will be released on %(date)s. "
+            "Open the notice to contact the people and offer them help.",
+            organisation=c.get("organisation", ""), people=c.get("people", 0), date=c.get("date", ""),
+        ),
+    )
+
+
+def _layoff_withdrawn(c: dict[str, Any]) -> Composed:
+    return Composed(
+        gettext("Layoff notice withdrawn: %(organisation)s", organisation=c.get("organisation", "")),
+        gettext(
+            "%(organisation)s withdrew its notice of releasing %(people)s people on %(date)s. "
+            "People already registered stay on the exchange.",
+            organisation=c.get("organisation", ""), people=c.get("people", 0), date=c.get("date", ""),
+        ),
+    )
+
+
+def _period(c: dict[str, Any]) -> str:
+    if c.get("quarter"):
+        return gettext("quarter %(quarter)s of %(year)s", quarter=c["quarter"], year=c.get("year", ""))
+    return gettext("the year %(year)s", year=c.get("year", ""))
+
+
+def _forecast_submitted(c: dict[str, Any]) -> Composed:
+    return Composed(
+        gettext("Forecast of new jobs from %(organisation)s", organisation=c.get("organisation", "")),
+        gettext(
+            "%(organisation)s plans %(jobs)s new jobs for %(period)s in your district.",
+            organisation=c.get("organisation", ""), jobs=c.get("jobs", 0), period=_period(c),
+        ),
+    )
+
+
+def _forecast_withdrawn(c: dict[str, Any]) -> Composed:
+    return Composed(
+        gettext("Forecast withdrawn: %(organisation)s", organisation=c.get("organisation", "")),
+        gettext(
+            "%(organisation)s withdrew its forecast of new jobs for %(period)s.",
+            organisation=c.get("organisation", ""), period=_period(c),
+        ),
+    )
+
+
+def _training_submitted(c: dict[str, Any]) -> Composed:
+    return Composed(
+        gettext("Training application no. %(number)s", number=c.get("number", "")),
+        gettext(
+            "A training application for %(person)s (no. %(number)s) is waiting for your centre's decision.",
+            person=c.get("person", ""), number=c.get("number", ""),
+        ),
+    )
+
+
+def _training_decided(c: dict[str, Any]) -> Composed:
+    number = c.get("number", "")
+    if c.get("status") == "approved":
+        return Composed(
+            gettext("Training application approved"),
+            gettext(
+                "The employment centre approved training application no. %(number)s for %(person)s. "
+                "The centre will tell you where and when the training starts.",
+                number=number, person=c.get("person", ""),
+            ),
+        )
+    return Composed(
+        gettext("Training application refused"),
+        gettext(
+            "The employment centre refused training application no. %(number)s for %(person)s. Reason: %(reason)s",
+            number=number, person=c.get("person", ""), reason=c.get("reason") or "—",
+        ),
+    )
+
+
+def _training_withdrawn(c: dict[str, Any]) -> Composed:
+    return Composed(
+        gettext("Training application withdrawn"),
+        gettext(
+            "Training application no. %(number)s for %(person)s was withdrawn; no decision is needed.",
+            number=c.get("number", ""), person=c.get("person", ""),
+        ),
+    )
+
+
+def _webhook_disabled(c: dict[str, Any]) -> Composed:
+    return Composed(
+        gettext("Webhook switched off"),
+        gettext(
+            "We stopped sending events to %(url)s after %(failures)s failed deliveries in a row. "
+            "Fix the endpoint, then switch the webhook on again in your integrations.",
+            url=c.get("url", ""), failures=c.get("failures", 0),
+        ),
+    )
+
+
 EVENT_TYPES: dict[str, EventType] = {
     e.key: e
     for e in (
@@ -242,6 +341,15 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType("reconciliation_result", _l("Pension reconciliation results"), (INBOX, EMAIL), _reconciliation),
         EventType("import_finished", _l("Import results"), (INBOX, EMAIL), _import_finished),
         EventType("organisation_message", _l("Messages from employers and agencies"), (INBOX, SMS, EMAIL, CALL), _organisation_message),
+        EventType("layoff_submitted", _l("Layoff notices in our district"), (INBOX, EMAIL), _layoff_submitted),
+        EventType("layoff_withdrawn", _l("Withdrawn layoff notices"), (INBOX, EMAIL), _layoff_withdrawn),
+        EventType("forecast_submitted", _l("Forecasts of new jobs in our district"), (INBOX, EMAIL), _forecast_submitted),
+        EventType("forecast_withdrawn", _l("Withdrawn forecasts of new jobs"), (INBOX, EMAIL), _forecast_withdrawn),
+        EventType("training_submitted", _l("Training applications to decide"), (INBOX, EMAIL), _training_submitted),
+        EventType("training_decided", _l("Decisions on training applications"), (INBOX, EMAIL, TELEGRAM, SMS), _training_decided),
+        EventType("training_withdrawn", _l("Withdrawn training applications"), (INBOX, EMAIL), _training_withdrawn),
+        # Keyed by the topic itself: exchange.api.consumers notifies owners under this name.
+        EventType("webhook.disabled", _l("A webhook was switched off"), (INBOX, EMAIL), _webhook_disabled),
         EventType("password_reset", _l("Password reset"), (EMAIL,), _password_reset, configurable=False, inbox=False),
     )
 }

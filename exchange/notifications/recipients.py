@@ -179,6 +179,78 @@ def password_reset(session: Session, message: dict[str, Any]) -> list[Planned]:
     return [Planned("password_reset", {}, user_id=user_id, channels=["email"])] if user_id else []
 
 
+def centre_members(session: Session, district: str | None) -> list[int]:
+    """Active staff of the employment centre(s) of a district (they handle its filings)."""
+    from exchange.organisations.models import OrganisationKind
+
+    if not district:
+        return []
+    return list(session.scalars(
+        sa.select(Membership.user_id).distinct()
+        .join(User, User.id == Membership.user_id)
+        .join(Organisation, Organisation.id == Membership.organisation_id)
+        .where(Organisation.kind == OrganisationKind.CENTRE, Organisation.kato_code == district, User.active.is_(True))
+        .order_by(Membership.user_id)
+    ))
+
+
+def _organisation_name(session: Session, organisation_id: int | None) -> str:
+    organisation = session.get(Organisation, organisation_id) if organisation_id else None
+    return organisation.name if organisation else ""
+
+
+def layoff_changed(session: Session, message: dict[str, Any]) -> list[Planned]:
+    """A layoff notice reached (or left) the district's centre: its staff contact the people."""
+    from exchange.layoffs.models import LayoffNotice
+
+    notice = session.get(LayoffNotice, message["aggregate_id"]) if message.get("aggregate_id") else None
+    if notice is None:
+        return []
+    event_type = {"layoff.submitted": "layoff_submitted", "layoff.withdrawn": "layoff_withdrawn"}[message["topic"]]
+    if event_type == "layoff_withdrawn" and notice.submitted_at is None:
+        return []  # a draft withdrawn: the centre never saw it
+    ctx = {"organisation": _organisation_name(session, notice.organisation_id), "people": notice.people_count,
+           "date": notice.planned_date.strftime("%d.%m.%Y"), "path": f"/cabinet/layoffs/{notice.id}"}
+    return [Planned(event_type, ctx, user_id=u) for u in centre_members(session, notice.kato_code)]
+
+
+def forecast_changed(session: Session, message: dict[str, Any]) -> list[Planned]:
+    """An employer's forecast of new jobs reached (or left) the district's centre."""
+    from exchange.forecasts.models import ForecastReport
+
+    report = session.get(ForecastReport, message["aggregate_id"]) if message.get("aggregate_id") else None
+    if report is None:
+        return []
+    event_type = {"forecast.submitted": "forecast_submitted", "forecast.withdrawn": "forecast_withdrawn"}[message["topic"]]
+    if event_type == "forecast_withdrawn" and report.submitted_at is None:
+        return []
+    ctx = {"organisation": _organisation_name(session, report.organisation_id), "jobs": report.total_jobs,
+           "year": report.year, "quarter": report.quarter, "path": f"/cabinet/forecasts/{report.id}"}
+    return [Planned(event_type, ctx, user_id=u) for u in centre_members(session, report.kato_code)]
+
+
+def training_changed(session: Session, message: dict[str, Any]) -> list[Planned]:
+    """Training applications: the centre hears of new and withdrawn ones; the person and the filer of decisions."""
+    from exchange.training.models import TrainingApplication
+
+    item = session.get(TrainingApplication, message["aggregate_id"]) if message.get("aggregate_id") else None
+    if item is None:
+        return []
+    ctx = {"person": item.full_name, "number": item.id, "path": f"/cabinet/training/{item.id}"}
+    topic = message["topic"]
+    if topic == "training.submitted":
+        return [Planned("training_submitted", ctx, user_id=u) for u in centre_members(session, item.kato_code)]
+    if topic == "training.withdrawn":
+        if item.submitted_at is None:
+            return []
+        return [Planned("training_withdrawn", ctx, user_id=u) for u in centre_members(session, item.kato_code)]
+    # training.approved / training.refused
+    ctx = {**ctx, "status": item.status.value, "reason": item.decision_reason or ""}
+    out = [Planned("training_decided", ctx, seeker_id=item.seeker_id)] if item.seeker_id else []
+    out += [Planned("training_decided", ctx, user_id=u) for u in members_of(session, item.filed_by_organisation_id)]
+    return out
+
+
 PLANNERS: dict[str, Callable[[Session, dict[str, Any]], list[Planned]]] = {
     "application.created": application_created,
     "application.changed": application_changed,
@@ -190,4 +262,65 @@ PLANNERS: dict[str, Callable[[Session, dict[str, Any]], list[Planned]]] = {
     "pension.reconciled": pension_reconciled,
     "import.finished": import_finished,
     "account.password_reset_requested": password_reset,
+    "layoff.submitted": layoff_changed,
+    "layoff.withdrawn": layoff_changed,
+    "forecast.submitted": forecast_changed,
+    "forecast.withdrawn": forecast_changed,
+    "training.submitted": training_changed,
+    "training.withdrawn": training_changed,
+    "training.approved": training_changed,
+    "training.refused": training_changed,
+}
+
+# Topics emitted in the code that are not planned here, each for a stated reason: nobody
+# needs telling, or another consumer tells them (tests/notifications/test_catalogue.py
+# checks that every topic emitted in the code is planned above or listed here).
+NOT_PLANNED: dict[str, str] = {
+    "webhook.disabled": "exchange.api.consumers tells the organisation's owners (event type webhook.disabled)",
+    "vacancy.published": "saved-search alerts (exchange.subscriptions)",
+    "resume.published": "saved-search alerts (exchange.subscriptions)",
+    "resume.renewed": "saved-search alerts (exchange.subscriptions)",
+    "resume.unhidden": "saved-search alerts (exchange.subscriptions)",
+    "vacancy.created": "a draft: only the employer sees it",
+    "vacancy.updated": "the employer's own edit",
+    "vacancy.hidden": "the employer's own act",
+    "vacancy.closed": "the employer's own act; open applications change state and are told then",
+    "vacancy.reopened": "the employer's own act",
+    "vacancy.archived": "the employer's own act",
+    "resume.created": "the person's own act",
+    "resume.updated": "the person's own edit",
+    "resume.hidden": "the person's own act",
+    "resume.archived": "the person's own act; expiry is told through resume.expired",
+    "seeker.registered": "done with the person at the centre's desk",
+    "seeker.deregistered": "done by the centre with the person, or told through the pension reconciliation",
+    "account.activated": "the person's own act or an administrator's; shown on the page",
+    "account.created": "the person just signed up",
+    "account.deactivated": "administrators' act; the account can no longer read messages",
+    "account.password_changed": "the person's own act in the cabinet",
+    "agency_report.submitted": "reports are read in the centre's reports pages",
+    "api_key.issued": "the key is shown once to the person who made it",
+    "api_key.revoked": "the person who revoked it sees it at once",
+    "candidate.contact_requested": "the organisation's message itself is the notification (organisation_message)",
+    "import.requested": "the import job reports through import.finished",
+    "notification.created": "sends the notification itself",
+    "organisation.created": "the creator's own act",
+    "organisation.member_added": "added in the owner's presence; the member signs in to the organisation",
+    "organisation.member_removed": "the owner's own act",
+    "organisation.updated": "the organisation's own edit",
+    "pension.imported": "the reconciliation run reports through pension.reconciled",
+    "seeker.consents_changed": "the person's own choice",
+    "seeker.created": "the person or the centre just created it",
+    "seeker.updated": "the person's or the centre's own edit",
+    "seeker.verified": "shown on the person's profile",
+    "subscription.created": "the person's own act",
+    "telegram.linked": "the bot answers in the chat at once",
+    "telegram.unlinked": "the person's own act",
+    "layoff.created": "a draft: only the employer sees it",
+    "layoff.updated": "amendments are kept in the notice's history the centre reads",
+    "layoff.contacted": "the centre's own record",
+    "layoff.converted": "the centre's own act; the people get their resumes' notifications",
+    "forecast.created": "a draft: only the employer sees it",
+    "forecast.updated": "amendments are kept in the forecast's history",
+    "training.created": "a draft: only the filer sees it",
+    "training.updated": "amendments are kept in the application's history",
 }

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
+from sqlalchemy.orm import joinedload
 
 from bots import channels as channel_clients
 from bots.errors import ChannelError, PermanentError
@@ -65,6 +68,8 @@ def _rate_limited_until(session, delivery: Delivery, now: dt.datetime) -> dt.dat
 
 def _context_for_render(app: Flask, session, notification: Notification) -> dict[str, Any]:
     context = dict(notification.context)
+    if notification.event_type == "webhook.disabled" and "path" not in context and context.get("webhook_id"):
+        context["path"] = f"/cabinet/integrations/webhooks/{context['webhook_id']}"
     if notification.event_type == "password_reset" and notification.user_id:
         # The reset token is made at send time so no secret sits in the database.
         from exchange.accounts.models import User
@@ -84,64 +89,126 @@ def _context_for_render(app: Flask, session, notification: Notification) -> dict
 
 def send_delivery(app: Flask, delivery_id: int, now: dt.datetime | None = None) -> DeliveryStatus | None:
     """Send one delivery if it is due; returns its new status (None: not ours to send now)."""
-    # Rendering (templates, translations) needs an app context, also in a bare RQ worker.
-    with app.app_context():
-        return _send_delivery(app, delivery_id, now or utcnow())
+    return send_many(app, [delivery_id], now).get(delivery_id)
 
 
-def _send_delivery(app: Flask, delivery_id: int, now: dt.datetime) -> DeliveryStatus | None:
+@dataclass
+class _Claimed:
+    """A delivery claimed for sending (status "sending"), with everything the provider call needs."""
+
+    delivery_id: int
+    client: Any
+    channel: Channel
+    address: str
+    key: str
+    attempts: int
+    message: Rendered
+
+
+def _claim(app: Flask, session, delivery_id: int, now: dt.datetime) -> _Claimed | DeliveryStatus | None:
+    """Claim one due delivery (queued → sending in one conditional UPDATE), or say why not."""
+    from exchange.app import state
+
+    delivery = session.get(Delivery, delivery_id, options=[joinedload(Delivery.notification)])
+    if delivery is None or delivery.status != DeliveryStatus.QUEUED or delivery.next_attempt_at > now:
+        return None
+    client = _client(app, delivery.channel)
+    if client is None:
+        delivery.status, delivery.error = DeliveryStatus.SKIPPED, "channel not configured"
+        return DeliveryStatus.SKIPPED
+    later = _rate_limited_until(session, delivery, now)
+    if later is not None:
+        delivery.next_attempt_at = later
+        return DeliveryStatus.QUEUED
+    claimed = session.execute(
+        sa.update(Delivery)
+        .where(Delivery.id == delivery_id, Delivery.status == DeliveryStatus.QUEUED)
+        .values(status=DeliveryStatus.SENDING, claimed_at=now, attempts=Delivery.attempts + 1, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        return None
+    notification = delivery.notification
+    settings = state(app).settings
+    message = render(notification.event_type, _context_for_render(app, session, notification), notification.locale, settings.PUBLIC_URL)
+    return _Claimed(delivery_id, client, delivery.channel, delivery.address or "", delivery.idempotency_key, delivery.attempts + 1, message)
+
+
+def _deliver(job: _Claimed) -> tuple[DeliveryStatus, dict[str, Any]]:
+    """The provider call; returns the outcome and the values that record it."""
+    try:
+        provider_id, provider_status = _send(job.client, job.channel, job.address, job.message, job.key)
+    except ChannelError as exc:
+        give_up = isinstance(exc, PermanentError) or job.attempts >= MAX_ATTEMPTS
+        status = DeliveryStatus.FAILED if give_up else DeliveryStatus.QUEUED
+        log.warning("delivery %s via %s attempt %s failed (%s): %s", job.delivery_id, job.channel, job.attempts, status, exc)
+        values: dict[str, Any] = {"status": status, "error": str(exc)[:2000], "provider_status": exc.provider_status, "updated_at": utcnow()}
+        if not give_up:
+            values["next_attempt_at"] = utcnow() + backoff(job.attempts)
+        return status, values
+    return DeliveryStatus.SENT, {
+        "status": DeliveryStatus.SENT, "provider_id": provider_id, "provider_status": provider_status,
+        "sent_at": utcnow(), "error": None, "updated_at": utcnow(),
+    }
+
+
+def _record(session, delivery_id: int, values: dict[str, Any]) -> None:
+    session.execute(
+        sa.update(Delivery).where(Delivery.id == delivery_id, Delivery.status == DeliveryStatus.SENDING)
+        .values(**values).execution_options(synchronize_session=False)
+    )
+
+
+def send_many(app: Flask, delivery_ids: list[int], now: dt.datetime | None = None,
+              on_outcome: Callable[[int, DeliveryStatus], None] | None = None) -> dict[int, DeliveryStatus]:
+    """Send due deliveries one after another; returns each one's new status (absent: not ours to send now).
+
+    Each delivery is claimed before its provider call and its outcome recorded after it,
+    so at any moment at most one delivery of this sender is "sending" — the one whose
+    call is in flight — exactly as when sending them one by one. The saving is in the
+    transactions: the outcome of one delivery commits together with the claim of the
+    next (one commit per message instead of two), and the channel clients keep their
+    connections open across the batch (one SMTP session, HTTP keep-alive).
+    """
     from exchange.app import state
 
     db = state(app).db
-    with db.unit_of_work() as session:
-        delivery = session.get(Delivery, delivery_id)
-        if delivery is None or delivery.status != DeliveryStatus.QUEUED or delivery.next_attempt_at > now:
-            return None
-        client = _client(app, delivery.channel)
-        if client is None:
-            delivery.status, delivery.error = DeliveryStatus.SKIPPED, "channel not configured"
-            return DeliveryStatus.SKIPPED
-        later = _rate_limited_until(session, delivery, now)
-        if later is not None:
-            delivery.next_attempt_at = later
-            return DeliveryStatus.QUEUED
-        claimed = session.execute(
-            sa.update(Delivery)
-            .where(Delivery.id == delivery_id, Delivery.status == DeliveryStatus.QUEUED)
-            .values(status=DeliveryStatus.SENDING, claimed_at=now, attempts=Delivery.attempts + 1, updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if claimed.rowcount != 1:
-            return None
-        notification = delivery.notification
-        settings = state(app).settings
-        message = render(notification.event_type, _context_for_render(app, session, notification), notification.locale, settings.PUBLIC_URL)
-        channel, address, key = delivery.channel, delivery.address or "", delivery.idempotency_key
-        attempts = delivery.attempts + 1
-    try:
-        provider_id, provider_status = _send(client, channel, address, message, key)
-    except ChannelError as exc:
-        give_up = isinstance(exc, PermanentError) or attempts >= MAX_ATTEMPTS
-        status = DeliveryStatus.FAILED if give_up else DeliveryStatus.QUEUED
-        log.warning("delivery %s via %s attempt %s failed (%s): %s", delivery_id, channel, attempts, status, exc)
-        values: dict[str, Any] = {"status": status, "error": str(exc)[:2000], "provider_status": exc.provider_status, "updated_at": utcnow()}
-        if not give_up:
-            values["next_attempt_at"] = utcnow() + backoff(attempts)
-        _finish(db, delivery_id, values)
-        return status
-    _finish(db, delivery_id, {
-        "status": DeliveryStatus.SENT, "provider_id": provider_id, "provider_status": provider_status,
-        "sent_at": utcnow(), "error": None, "updated_at": utcnow(),
-    })
-    return DeliveryStatus.SENT
-
-
-def _finish(db, delivery_id: int, values: dict[str, Any]) -> None:
-    with db.unit_of_work() as session:
-        session.execute(
-            sa.update(Delivery).where(Delivery.id == delivery_id, Delivery.status == DeliveryStatus.SENDING)
-            .values(**values).execution_options(synchronize_session=False)
-        )
+    now = now or utcnow()
+    outcome: dict[int, DeliveryStatus] = {}
+    unrecorded: tuple[int, dict[str, Any]] | None = None
+    # Rendering (templates, translations) needs an app context, also in a bare RQ worker.
+    with app.app_context():
+        for delivery_id in delivery_ids:
+            error: BaseException | None = None
+            with db.unit_of_work() as session:
+                if unrecorded is not None:
+                    _record(session, *unrecorded)
+                try:
+                    claimed = _claim(app, session, delivery_id, now)
+                except Exception as exc:  # re-raised once the previous outcome is safely recorded
+                    error = exc
+                    session.rollback()
+            if error is not None:
+                if unrecorded is not None:
+                    with db.unit_of_work() as session:
+                        _record(session, *unrecorded)
+                raise error
+            unrecorded = None
+            if not isinstance(claimed, _Claimed):
+                if claimed is not None:
+                    outcome[delivery_id] = claimed
+                    if on_outcome:
+                        on_outcome(delivery_id, claimed)
+                continue
+            status, values = _deliver(claimed)
+            unrecorded = (delivery_id, values)
+            outcome[delivery_id] = status
+            if on_outcome:
+                on_outcome(delivery_id, status)
+        if unrecorded is not None:
+            with db.unit_of_work() as session:
+                _record(session, *unrecorded)
+    return outcome
 
 
 def _send(client: Any, channel: Channel, address: str, message: Rendered, key: str) -> tuple[str, str | None]:
@@ -165,10 +232,8 @@ def send_notification(app: Flask, notification_id: int) -> dict[str, int]:
             sa.select(Delivery.id).where(Delivery.notification_id == notification_id, Delivery.status == DeliveryStatus.QUEUED)
         ))
     outcome: dict[str, int] = {}
-    for delivery_id in ids:
-        status = send_delivery(app, delivery_id)
-        if status is not None:
-            outcome[status.value] = outcome.get(status.value, 0) + 1
+    for status in send_many(app, ids).values():
+        outcome[status.value] = outcome.get(status.value, 0) + 1
     return outcome
 
 
@@ -198,10 +263,8 @@ def send_due(app: Flask, now: dt.datetime | None = None, limit: int = 500) -> di
             .order_by(Delivery.next_attempt_at, Delivery.id).limit(limit)
         ))
     outcome: dict[str, int] = {"stale_failed": stale}
-    for delivery_id in ids:
-        status = send_delivery(app, delivery_id, now)
-        if status is not None:
-            outcome[status.value] = outcome.get(status.value, 0) + 1
+    for status in send_many(app, ids, now).values():
+        outcome[status.value] = outcome.get(status.value, 0) + 1
     return outcome
 
 

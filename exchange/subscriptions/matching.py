@@ -21,12 +21,13 @@ from flask import Flask
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from exchange.db import utcnow
+from exchange.db import UTCDateTime, utcnow
 from exchange.subscriptions.models import Frequency, NewDocument, Subscription, SubscriptionHit, SubscriptionKind
 
 BATCH_SIZE = 1000
 PAGE = 100  # the search service's largest page
 ALERT_ITEMS = 10
+SUBS_CHUNK = 5000  # subscription ids per INSERT … SELECT (bound parameters stay within SQLite's limit)
 EVENT_FOR_KIND = {SubscriptionKind.VACANCIES: "new_matching_vacancies", SubscriptionKind.RESUMES: "new_matching_resumes"}
 
 
@@ -94,26 +95,45 @@ def documents_for(session: Session, kind: SubscriptionKind, ids: list[int]) -> d
 
 
 def _run_search(app: Flask, kind: SubscriptionKind, params: dict[str, Any], ids: list[int], stats: MatchStats) -> set[int]:
+    """The batch documents (among ``ids``) that one saved search matches.
+
+    The whole candidate set goes in one ``ids`` filter; the search service returns at
+    most a page of 100, so while a page comes back full the next query asks again with
+    the documents already found left out. Most searches match fewer than 100 documents
+    of a batch, so they cost one query. Facets are not asked for (an alert needs ids only).
+    """
     from exchange.auth import Actor
     from search.service import get_search
 
     service = get_search(app)
-    search = service.search_vacancies if kind == SubscriptionKind.VACANCIES else service.search_resumes
+    query_kind = "vacancy" if kind == SubscriptionKind.VACANCIES else "resume"
     # Vacancies: the public's view. Resumes: the ids were already narrowed to public, consented
     # resumes (documents_for), so the job may search them without a person's visibility rules.
-    actor = None if kind == SubscriptionKind.VACANCIES else Actor.system("job")
+    visibility = None if kind == SubscriptionKind.VACANCIES else service.resume_visibility(Actor.system("job"))
     found: set[int] = set()
-    for start in range(0, len(ids), PAGE):
-        chunk = ids[start:start + PAGE]
-        query = {**params, "size": len(chunk), "sort": "date"}
+    remaining = list(ids)
+    while remaining:
+        query = service.parse(query_kind, {**params, "size": PAGE, "sort": "date"})
+        query.ids = remaining
+        query.facets = False
+        if visibility is not None:
+            query.visibility = visibility
         stats.queries += 1
-        result = search(query, actor, ids=chunk)
-        found.update(int(hit["id"]) for hit in result.hits)
+        result = service.run(query)
+        page = {int(hit["id"]) for hit in result.hits}
+        found |= page
+        if len(page) < PAGE or result.total <= len(page):
+            break
+        remaining = [i for i in remaining if i not in page]
     return found
 
 
 def match_batch(app: Flask, kind: SubscriptionKind, batch_size: int = BATCH_SIZE) -> MatchStats:
-    """Match one micro-batch of new documents; safe to run concurrently and again."""
+    """Match one micro-batch of new documents; safe to run concurrently and again.
+
+    Statements issued do not grow with the number of subscriptions matched: hits, alert
+    notifications, their deliveries and outbox events are written with multi-row inserts.
+    """
     from exchange.app import state
 
     stats = MatchStats()
@@ -130,73 +150,112 @@ def match_batch(app: Flask, kind: SubscriptionKind, batch_size: int = BATCH_SIZE
             .where(Subscription.kind == kind, Subscription.active.is_(True))
         ))
         stats.subscriptions = len(subscriptions)
-        groups: dict[str, tuple[dict[str, Any], list[Any], list[int]]] = {}
+        # Identical searches run once: group subscriptions by their parameters. The
+        # prefilter depends on the parameters only, so it is computed once per group.
+        by_params: dict[str, tuple[dict[str, Any], list[Any]]] = {}
         for sub in subscriptions:
-            occupations = [_code_prefix(c) for c in _listed(sub.params, "occupation")]
-            regions = [_code_prefix(c) for c in _listed(sub.params, "region")]
+            key = json.dumps(sub.params, sort_keys=True, ensure_ascii=False)
+            by_params.setdefault(key, (sub.params, []))[1].append(sub)
+        matched: list[tuple[list[int], list[int]]] = []  # (subscription ids, the documents they all matched)
+        for params, subs in by_params.values():
+            occupations = [_code_prefix(c) for c in _listed(params, "occupation")]
+            regions = [_code_prefix(c) for c in _listed(params, "region")]
             ids = sorted(i for i, d in docs.items() if _passes(occupations, d["occupation"]) and _passes(regions, d["kato"]))
             if not ids:
                 continue
-            stats.candidates += 1
-            key = json.dumps(sub.params, sort_keys=True, ensure_ascii=False) + "|" + ",".join(map(str, ids))
-            groups.setdefault(key, (sub.params, [], ids))[1].append(sub)
-        matched: dict[int, list[int]] = defaultdict(list)  # subscription id -> document ids
-        for params, subs, ids in groups.values():
-            found = _run_search(app, kind, params, ids, stats)
-            for sub in subs:
-                matched[sub.id].extend(sorted(found))
-        new_hits = _record_hits(session, matched)
-        stats.hits = sum(len(v) for v in new_hits.values())
+            stats.candidates += len(subs)
+            found = sorted(_run_search(app, kind, params, ids, stats))
+            if found:
+                matched.append(([sub.id for sub in subs], found))
         by_id = {sub.id: sub for sub in subscriptions}
-        for sub_id, doc_ids in new_hits.items():
-            sub = by_id[sub_id]
-            if sub.frequency == Frequency.INSTANT:
-                alert(app, session, sub, kind, [docs[i] | {"id": i} for i in doc_ids], f"alert:{sub_id}:{min(doc_ids)}:{len(doc_ids)}")
-                _mark_notified(session, sub_id, doc_ids)
-                stats.alerts += 1
+        new_hits = _record_hits(session, kind, matched)
+        instant = {sub_id for sub_id in new_hits if by_id[sub_id].frequency == Frequency.INSTANT}
+        stats.hits = sum(len(v) for v in new_hits.values())
+        alerts = [(by_id[sub_id], doc_ids) for sub_id, doc_ids in sorted(new_hits.items()) if sub_id in instant]
+        stats.alerts = len(alert_many(app, session, kind, docs, alerts))
         session.execute(sa.delete(NewDocument).where(NewDocument.id.in_([row.id for row in queued])))
     return stats
 
 
-def _record_hits(session: Session, matched: dict[int, list[int]]) -> dict[int, list[int]]:
-    """Insert hits; returns only the pairs that were new (a document already announced is skipped)."""
-    rows = [{"subscription_id": s, "document_id": d, "created_at": utcnow()} for s, ids in matched.items() for d in ids]
-    if not rows:
-        return {}
-    new: dict[int, list[int]] = defaultdict(list)
+def _document_table(kind: SubscriptionKind) -> sa.Table:
+    if kind == SubscriptionKind.VACANCIES:
+        from exchange.vacancies.models import Vacancy
+
+        return Vacancy.__table__
+    from exchange.resumes.models import Resume
+
+    return Resume.__table__
+
+
+def _record_hits(session: Session, kind: SubscriptionKind, groups: list[tuple[list[int], list[int]]]) -> dict[int, list[int]]:
+    """Insert hits; returns only the pairs that were new (a document already announced is skipped).
+
+    ``groups``: (subscription ids, document ids) — every subscription of a group matched
+    every document of it. The pairs are made by the database (INSERT … SELECT of the
+    subscriptions crossed with the documents, both picked by id), not row by row in Python:
+    at 100k subscriptions a batch holds millions of pairs. Hits of instant subscriptions,
+    alerted in this same transaction, are written as notified; the daily digest picks
+    up the others.
+    """
+    now = sa.literal(utcnow(), UTCDateTime())
+    table = SubscriptionHit.__table__
     insert = _insert(session)
-    for start in range(0, len(rows), 2000):
-        stmt = (
-            insert(SubscriptionHit).values(rows[start:start + 2000])
-            .on_conflict_do_nothing(index_elements=["subscription_id", "document_id"])
-            .returning(SubscriptionHit.subscription_id, SubscriptionHit.document_id)
-        )
-        for sub_id, doc_id in session.execute(stmt):
-            new[sub_id].append(doc_id)
+    documents = _document_table(kind)
+    new: dict[int, list[int]] = defaultdict(list)
+    for sub_ids, doc_ids in groups:
+        for start in range(0, len(sub_ids), SUBS_CHUNK):
+            pairs = (
+                sa.select(
+                    Subscription.id, documents.c.id, now,
+                    sa.case((Subscription.frequency == Frequency.INSTANT, now), else_=sa.null()),
+                )
+                .select_from(Subscription).join(documents, sa.true())
+                # (a WHERE also keeps SQLite's parse of INSERT … SELECT … ON CONFLICT unambiguous)
+                .where(Subscription.id.in_(sub_ids[start:start + SUBS_CHUNK]), documents.c.id.in_(doc_ids))
+            )
+            stmt = (
+                insert(table).from_select(["subscription_id", "document_id", "created_at", "notified_at"], pairs)
+                .on_conflict_do_nothing(index_elements=["subscription_id", "document_id"])
+                .returning(table.c.subscription_id, table.c.document_id)
+            )
+            for sub_id, doc_id in session.execute(stmt):
+                new[sub_id].append(doc_id)
     return {k: sorted(v) for k, v in new.items()}
 
 
-def _mark_notified(session: Session, subscription_id: int, doc_ids: list[int]) -> None:
-    session.execute(
-        sa.update(SubscriptionHit)
-        .where(SubscriptionHit.subscription_id == subscription_id, SubscriptionHit.document_id.in_(doc_ids))
-        .values(notified_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-
-
-def alert(app: Flask, session: Session, sub: Any, kind: SubscriptionKind, items: list[dict[str, Any]], dedupe_key: str, digest: bool = False) -> None:
-    from exchange.notifications.operations import notify
+def _context(app: Flask, sub: Any, items: list[dict[str, Any]], digest: bool, count: int | None = None) -> dict[str, Any]:
+    """What an alert says; ``items`` may be only the first ALERT_ITEMS of ``count`` documents."""
     from exchange.subscriptions.operations import unsubscribe_token
 
     token = unsubscribe_token(app.config["SECRET_KEY"], sub.id)
-    context = {
+    count = len(items) if count is None else count
+    return {
         "search": sub.name,
-        "count": len(items),
+        "count": count,
         "items": [{"title": item["title"], "path": item["path"]} for item in items[:ALERT_ITEMS]],
-        "path": items[0]["path"] if len(items) == 1 else f"/subscriptions/{sub.id}/results",
+        "path": items[0]["path"] if count == 1 else f"/subscriptions/{sub.id}/results",
         "subscription_id": sub.id,
         "unsubscribe_path": f"/subscriptions/unsubscribe/{token}",
         "digest": digest,
     }
-    notify(session, sub.user_id, EVENT_FOR_KIND[kind], context, dedupe_key=dedupe_key)
+
+
+def _alert_key(sub_id: int, doc_ids: list[int]) -> str:
+    return f"alert:{sub_id}:{min(doc_ids)}:{len(doc_ids)}"
+
+
+def alert_many(app: Flask, session: Session, kind: SubscriptionKind, docs: dict[int, dict[str, Any]],
+               alerts: list[tuple[Any, list[int]]]) -> list[int]:
+    """One instant alert per (subscription, its new document ids), created in bulk; returns the new notification ids."""
+    from exchange.notifications.operations import Bulk, notify_users
+
+    items = [Bulk(sub.user_id, _context(app, sub, [docs[i] for i in doc_ids[:ALERT_ITEMS]], False, len(doc_ids)),
+                  _alert_key(sub.id, doc_ids))
+             for sub, doc_ids in alerts if doc_ids]
+    return notify_users(session, EVENT_FOR_KIND[kind], items)
+
+
+def alert(app: Flask, session: Session, sub: Any, kind: SubscriptionKind, items: list[dict[str, Any]], dedupe_key: str, digest: bool = False) -> None:
+    from exchange.notifications.operations import notify
+
+    notify(session, sub.user_id, EVENT_FOR_KIND[kind], _context(app, sub, items, digest), dedupe_key=dedupe_key)

@@ -116,3 +116,65 @@ def test_rate_limit_defers_instead_of_dropping(app, db, smtp_server):
     assert statuses.count(DeliveryStatus.SENT) == limit
     assert statuses.count(DeliveryStatus.QUEUED) == 2
     assert len(smtp_server.messages) == limit
+
+
+def _peers(smtp_server) -> list:
+    """Record the client address of each message: one address per SMTP connection."""
+    peers: list = []
+    keep = smtp_server.keeper.handle_DATA
+
+    async def handle_DATA(server, session, envelope):
+        peers.append(session.peer)
+        return await keep(server, session, envelope)
+
+    smtp_server.keeper.handle_DATA = handle_DATA
+    return peers
+
+
+def test_a_batch_goes_over_one_smtp_connection_with_one_commit_per_message(app, db, smtp_server, monkeypatch):
+    from exchange.app import state
+
+    people = [factories.user(db, AccountRole.SEEKER) for _ in range(5)]
+    db.commit()
+    monkeypatch.setattr(state(app).db, "after_commit_hooks", [])  # send below, as the retry job does, not after commit
+    notes = [operations.notify(db, p.id, "hired", {"vacancy": "Аспаз", "organisation": "ТОО"}, ["email"]) for p in people]
+    db.commit()
+    peers = _peers(smtp_server)
+    commits: list[int] = []
+
+    def count(_conn):
+        commits.append(1)
+
+    sa.event.listen(state(app).db.engine, "commit", count)
+    try:
+        outcome = sending.send_due(app)
+    finally:
+        sa.event.remove(state(app).db.engine, "commit", count)
+    assert outcome["sent"] == 5 and len(smtp_server.messages) == 5
+    assert len(set(peers)) == 1  # one SMTP session for the whole batch
+    # claim + outcome of each message share a transaction: 5 messages, 5 + 2 commits (stale sweep, last outcome)
+    assert len(commits) <= 5 + 2
+    for note in notes:
+        delivery = _email_delivery(db, note)
+        db.refresh(delivery)
+        assert delivery.status == DeliveryStatus.SENT and delivery.attempts == 1 and delivery.sent_at is not None
+
+
+def test_a_dropped_smtp_connection_is_reopened_and_nothing_is_sent_twice(app, db, smtp_server, monkeypatch):
+    from bots import channels
+    from bots.email import EmailChannel
+
+    first = factories.user(db, AccountRole.SEEKER)
+    operations.notify(db, first.id, "hired", {"vacancy": "Аспаз", "organisation": "ТОО"}, ["email"])
+    db.commit()
+    assert len(smtp_server.messages) == 1
+    client = channels.email(app)
+    client._smtp.sock.close()  # the server side went away while idle
+    monkeypatch.setattr(EmailChannel, "IDLE_CHECK", 0.0)  # idle long enough to be checked first
+    second = factories.user(db, AccountRole.SEEKER)
+    note = operations.notify(db, second.id, "hired", {"vacancy": "Аспаз", "organisation": "ТОО"}, ["email"])
+    db.commit()
+    delivery = _email_delivery(db, note)
+    db.refresh(delivery)
+    assert delivery.status == DeliveryStatus.SENT and delivery.attempts == 1
+    assert [m["To"] for m in smtp_server.messages] == [first.email, second.email]

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from markupsafe import escape
 
 from bots.render import render
 from exchange.notifications.catalogue import EVENT_TYPES
+from exchange.notifications.recipients import NOT_PLANNED, PLANNERS
 
 CONTEXT = {
     "vacancy": "Бухгалтер", "seeker": "Серікбаева Айгерім", "organisation": "ТОО «Алма»", "deadline": "05.03.2025 23:59",
@@ -14,6 +18,8 @@ CONTEXT = {
     "items": [{"title": "Бухгалтер", "path": "/vacancies/1"}], "employed": 4, "deregistered": 2, "created": 10,
     "updated": 1, "rejected": 0, "minutes": 60, "message": "Сәлеметсіз бе! Сұхбатқа шақырамыз.", "path": "/cabinet",
     "subscription_id": 7, "unsubscribe_path": "/subscriptions/unsubscribe/x",
+    "people": 12, "date": "01.02.2027", "jobs": 7, "year": 2027, "quarter": 2, "person": "Бекова Асель", "number": 15,
+    "reason": "Нет мест", "url": "https://hooks.example.kz/in", "failures": 10,
 }
 
 
@@ -52,3 +58,39 @@ def test_alert_has_open_and_mute_buttons(app):
     assert message.buttons[0]["url"] == "https://birzha.kz/cabinet"
     assert message.buttons[1]["callback_data"] == "mute:7"
     assert message.unsubscribe_url == "https://birzha.kz/subscriptions/unsubscribe/x"
+
+
+def _emitted_topics() -> set[str]:
+    """Every outbox topic the code emits, found in the source: literal topics, and the
+    ``f"prefix.{action}"`` topics with the actions their helpers are called with."""
+    root = Path(__file__).resolve().parents[2]
+    topics: set[str] = set()
+    for package in ("exchange", "search", "workers", "bots"):
+        for path in (root / package).rglob("*.py"):
+            src = path.read_text(encoding="utf-8")
+            topics.update(re.findall(r'emit\(\s*session,\s*"([a-z_]+\.[a-z_]+)"', src))
+            topics.update(re.findall(r'emit\(\s*session,\s*"[a-z_.]+" if \w+ else "([a-z_]+\.[a-z_]+)"', src))
+            topics.update(re.findall(r'"topic": "([a-z_]+\.[a-z_]+)"', src))
+            for prefix, name in re.findall(r'emit\(\s*session,\s*f"([a-z_]+)\.\{(\w+)\}"', src):
+                helper = "_event" if name == "action" else "_changed"
+                topics.update(f"{prefix}.{a}" for a in re.findall(helper + r'\(session, actor, \w+, "([a-z_]+)"', src))
+                if re.search(helper + r"\(session, actor, \w+, \w+\.status\.value", src):
+                    topics.update(f"{prefix}.{s}" for s in DECIDED_STATES.get(prefix, ()))
+    return topics
+
+
+DECIDED_STATES = {"training": ("approved", "refused")}
+
+
+def test_every_emitted_topic_is_planned_or_deliberately_not():
+    topics = _emitted_topics()
+    assert {"layoff.submitted", "forecast.submitted", "training.approved", "webhook.disabled", "vacancy.published"} <= topics
+    unaccounted = sorted(t for t in topics if t not in PLANNERS and t not in NOT_PLANNED)
+    assert unaccounted == [], "add a planner (recipients.py) or a reason (NOT_PLANNED) for these topics"
+    assert not set(PLANNERS) & set(NOT_PLANNED)
+
+
+@pytest.mark.parametrize("topic", ["layoff.submitted", "layoff.withdrawn", "forecast.submitted", "forecast.withdrawn",
+                                   "training.submitted", "training.withdrawn", "training.approved", "training.refused"])
+def test_new_filing_topics_have_planners(topic):
+    assert topic in PLANNERS

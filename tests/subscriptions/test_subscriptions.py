@@ -131,3 +131,89 @@ def test_cabinet_pages_and_one_click_unsubscribe(app, db, client, sign_in):
     db.refresh(sub)
     assert sub.active is False
     assert anonymous.post("/subscriptions/unsubscribe/forged").status_code == 422
+
+
+def _batch_of_drivers(app, db, monkeypatch, count: int) -> list[int]:
+    """Publish ``count`` vacancies without matching them yet, then queue them as one micro-batch."""
+    _org, employer = factories.employer(db)
+    db.commit()
+    monkeypatch.setattr("exchange.dispatch.consumers_for", _without_subscriptions(monkeypatch))
+    made = [factories.vacancy(db, employer, title=f"Водитель {n}") for n in range(count)]
+    db.commit()
+    matching.enqueue(db, SubscriptionKind.VACANCIES, [v.id for v in made])
+    db.commit()
+    return [v.id for v in made]
+
+
+def test_bulk_alerts_follow_each_persons_channels_quiet_hours_and_telegram_link(app, db, monkeypatch):
+    import datetime as dt
+
+    from exchange.notifications import operations as notes
+    from exchange.notifications.models import Delivery
+    from exchange.outbox import OutboxEvent
+
+    plain, telegram_only, quiet, no_link = (factories.user(db, AccountRole.SEEKER) for _ in range(4))
+    for person in (plain, telegram_only, quiet, no_link):
+        factories.subscription(db, factories.actor_for(db, person), q="водитель")
+    factories.telegram_link(db, telegram_only, 5551)
+    factories.telegram_link(db, quiet, 5552)
+    notes.set_preferences(db, factories.actor_for(db, telegram_only), telegram_only.id,
+                          {"events": {"new_matching_vacancies": ["telegram"]}})
+    notes.set_preferences(db, factories.actor_for(db, quiet), quiet.id, {"quiet_from": "00:00", "quiet_until": "23:59"})
+    db.commit()
+    ids = _batch_of_drivers(app, db, monkeypatch, 2)
+    stats = matching.match_batch(app, SubscriptionKind.VACANCIES)
+    assert stats.alerts == 4 and stats.hits == 8
+
+    def deliveries(person):
+        [alert] = _alerts(db, person.id)
+        assert alert.context["count"] == 2 and {i["path"] for i in alert.context["items"]} == {f"/vacancies/{i}" for i in ids}
+        rows = db.scalars(sa.select(Delivery).where(Delivery.notification_id == alert.id).order_by(Delivery.channel))
+        return alert, {d.channel.value: d for d in rows}
+
+    _alert, got = deliveries(plain)
+    assert set(got) == {"email", "telegram"} and got["email"].address == plain.email
+    assert got["telegram"].address is None and got["telegram"].error == "no address for this channel"  # no linked chat
+    _alert, got = deliveries(telegram_only)
+    # (the channels are not configured in this test, so the sender marks the rest skipped for that reason)
+    assert set(got) == {"telegram"} and got["telegram"].address == "5551" and got["telegram"].error != "no address for this channel"
+    _alert, got = deliveries(quiet)
+    assert got["telegram"].next_attempt_at > got["email"].next_attempt_at  # Telegram waits for the quiet hours' end
+    assert got["telegram"].next_attempt_at == notes.in_quiet_hours(db, quiet.id, got["email"].next_attempt_at)
+    alert, got = deliveries(no_link)
+    assert got["email"].idempotency_key == f"{alert.dedupe_key}:email"
+    # Each alert is announced through the outbox like any notification.
+    events = db.scalars(sa.select(OutboxEvent.aggregate_id).where(OutboxEvent.topic == "notification.created"))
+    assert {a.id for a in (_alerts(db, p.id)[0] for p in (plain, telegram_only, quiet, no_link))} <= set(events)
+    assert isinstance(got["email"].next_attempt_at, dt.datetime)
+
+
+def test_matching_the_same_documents_again_alerts_nobody_twice(app, db, monkeypatch):
+    from exchange.outbox import OutboxEvent
+
+    person = factories.user(db, AccountRole.SEEKER)
+    factories.subscription(db, factories.actor_for(db, person), q="водитель")
+    db.commit()
+    ids = _batch_of_drivers(app, db, monkeypatch, 2)
+    assert matching.match_batch(app, SubscriptionKind.VACANCIES).alerts == 1
+    before = db.scalar(sa.select(sa.func.count()).select_from(OutboxEvent))
+    matching.enqueue(db, SubscriptionKind.VACANCIES, ids)  # e.g. the relay delivered the events again
+    db.commit()
+    again = matching.match_batch(app, SubscriptionKind.VACANCIES)
+    assert again.documents == 2 and again.hits == 0 and again.alerts == 0
+    assert len(_alerts(db, person.id)) == 1
+    assert db.scalar(sa.select(sa.func.count()).select_from(OutboxEvent)) == before
+
+
+def test_more_matches_than_a_page_are_all_found(app, db, monkeypatch):
+    person = factories.user(db, AccountRole.SEEKER)
+    sub = factories.subscription(db, factories.actor_for(db, person), q="водитель")
+    db.commit()
+    ids = _batch_of_drivers(app, db, monkeypatch, 5)
+    monkeypatch.setattr(matching, "PAGE", 2)
+    stats = matching.match_batch(app, SubscriptionKind.VACANCIES)
+    assert stats.queries == 3 and stats.hits == 5  # pages of 2, 2 and 1
+    found = set(db.scalars(sa.select(SubscriptionHit.document_id).where(SubscriptionHit.subscription_id == sub.id)))
+    assert found == set(ids)
+    [alert] = _alerts(db, person.id)
+    assert alert.context["count"] == 5
