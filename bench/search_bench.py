@@ -25,6 +25,7 @@ same ``exchange demo load`` code with the same seed); without it the schema is r
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import resource
 import statistics
@@ -54,12 +55,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--backend", choices=("sql", "elasticsearch"), default="sql")
     parser.add_argument("--docs", type=int, default=100_000, help="vacancies and resumes each (default 100000)")
+    parser.add_argument("--resumes", type=int, default=None, help="resumes to generate (default: --docs)")
     parser.add_argument("--queries", type=int, default=200, help="timed runs per query shape")
     parser.add_argument("--database-url", default="", help="empty: a new SQLite file in a temporary folder")
     parser.add_argument("--es-url", default="http://127.0.0.1:9200")
     parser.add_argument("--prefix", default="birzha_bench")
     parser.add_argument("--schema", default="", help="PostgreSQL only: keep the data in this schema (created if missing)")
     parser.add_argument("--reuse", action="store_true", help="skip generation if the database already holds vacancies")
+    parser.add_argument("--keep-index", action="store_true", help="leave the Elasticsearch indices for more runs")
+    parser.add_argument("--kinds", default="vacancy,resume", help="indices to rebuild (matching needs both)")
     parser.add_argument("--generate-only", action="store_true", help="generate the data, then stop (no index, no queries)")
     args = parser.parse_args()
 
@@ -106,7 +110,8 @@ def main() -> int:
             load_classifiers(session)
         hooks, demo.POST_LOAD_HOOKS[:] = list(demo.POST_LOAD_HOOKS), []
         started = time.perf_counter()
-        summary = demo.load(app, vacancies=args.docs, resumes=args.docs, seed=7, progress=False)
+        resumes = args.docs if args.resumes is None else args.resumes
+        summary = demo.load(app, vacancies=args.docs, resumes=resumes, seed=7, progress=False)
         demo.POST_LOAD_HOOKS[:] = hooks
         print(f"data: {summary['vacancies']} vacancies, {summary['resumes']} resumes generated in "
               f"{time.perf_counter() - started:.1f} s; peak RSS {peak_mb():,.0f} MB")
@@ -118,14 +123,29 @@ def main() -> int:
         service.backend.refresh = False
     service.backend.ensure()
 
+    def es_cpu_ms() -> int:
+        if args.backend != "elasticsearch":
+            return 0
+        nodes = service.backend.client.nodes.stats(metric="process")["nodes"].values()
+        return sum(node["process"]["cpu"]["total_in_millis"] for node in nodes)
+
     total_docs = 0
+    cpu_before, es_before = time.process_time(), es_cpu_ms()
     started = time.perf_counter()
-    reports = maintenance.reindex(app, force=True)
+    kinds = tuple(k for k in args.kinds.split(",") if k)
+    reports = maintenance.reindex(app, kinds=kinds, force=True)
     elapsed = time.perf_counter() - started
     for report in reports:
         total_docs += report["indexed"]
         print(f"rebuild {report['kind']:8} {report['indexed']:8d} docs in {report['seconds']:7.1f} s")
     print(f"bulk indexing: {total_docs / elapsed:,.0f} docs/s over {total_docs} documents ({elapsed:.1f} s); peak RSS {peak_mb():,.0f} MB")
+    # CPU time spent per document, by this process (read rows, serialise, send) and by the node
+    # (analyse, index): what the rate would be if both had the machine's cores to themselves.
+    py_ms = (time.process_time() - cpu_before) * 1000 / max(total_docs, 1)
+    es_ms = (es_cpu_ms() - es_before) / max(total_docs, 1)
+    cores = os.cpu_count() or 1
+    print(f"CPU per document: {py_ms:.3f} ms Python + {es_ms:.3f} ms Elasticsearch; with {cores} idle cores "
+          f"at most {cores * 1000 / (py_ms + es_ms):,.0f} docs/s (load average {os.getloadavg()[0]:.1f} during this run)")
 
     rng = random.Random(1)
     with app.test_request_context():
@@ -144,6 +164,8 @@ def main() -> int:
                 {"lat": rng.choice(POINTS)[0], "lon": rng.choice(POINTS)[1], "radius_km": 25, "sort": "distance"}),
             "match vacancy → candidates": lambda: service.match_candidates(rng.choice(vacancy_ids), system, limit=50),
         }
+        if "resume" not in kinds:
+            del shapes["match vacancy → candidates"]
         print(f"{'query shape':32} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'q/s':>8}")
         for name, run in shapes.items():
             for _ in range(5):
@@ -156,6 +178,17 @@ def main() -> int:
             print(f"{name:32} {percentile(timings, 50):8.1f} {percentile(timings, 95):8.1f} {percentile(timings, 99):8.1f} "
                   f"{1000 / statistics.mean(timings):8.1f}")
     print(f"peak RSS {peak_mb():,.0f} MB")
+    if args.backend == "elasticsearch":
+        stats = service.backend.client.indices.stats(index=f"{args.prefix}-*", metric="store,docs")["indices"]
+        for name, data in sorted(stats.items()):
+            total = data["primaries"]
+            print(f"index {name}: {total['docs']['count']} docs, {total['store']['size_in_bytes'] / 2**20:,.0f} MiB")
+        heap = service.backend.client.nodes.stats(metric="jvm")["nodes"]
+        for node in heap.values():
+            print(f"ES heap used {node['jvm']['mem']['heap_used_in_bytes'] / 2**20:,.0f} MiB of "
+                  f"{node['jvm']['mem']['heap_max_in_bytes'] / 2**20:,.0f} MiB; peak {node['jvm']['mem']['pools']['old']['peak_used_in_bytes'] / 2**20:,.0f} MiB old gen")
+    if args.keep_index:
+        return 0
     if args.backend == "elasticsearch":
         service.backend.reset()
     return 0

@@ -114,6 +114,7 @@ class ElasticsearchBackend(SearchBackend):
         self.prefix = prefix
         self.client = Elasticsearch(url, request_timeout=timeout, retry_on_timeout=True, max_retries=2)
         self.refresh: bool | str = True  # sync makes changes visible at once; bulk rebuilds refresh at the end
+        self._ensured = False  # both aliases seen: searches skip two round trips (reset() clears it)
 
     def read_alias(self, kind: str) -> str:
         return f"{self.prefix}-{kind}"
@@ -133,9 +134,12 @@ class ElasticsearchBackend(SearchBackend):
         return name
 
     def ensure(self) -> None:
+        if self._ensured:
+            return
         for kind in ("vacancy", "resume"):
             if not self.client.indices.exists_alias(name=self.read_alias(kind)):
                 self._new_index(kind, aliases=True)
+        self._ensured = True
 
     # --- writing ---------------------------------------------------------------
     def _source(self, kind: str, doc: dict[str, Any]) -> dict[str, Any]:
@@ -234,6 +238,7 @@ class ElasticsearchBackend(SearchBackend):
             return []
 
     def reset(self) -> None:
+        self._ensured = False
         self.client.indices.delete(index=f"{self.prefix}-*", ignore_unavailable=True, allow_no_indices=True, expand_wildcards="all")
 
     # --- reading ---------------------------------------------------------------
