@@ -63,6 +63,7 @@ def main() -> int:
     parser.add_argument("--schema", default="", help="PostgreSQL only: keep the data in this schema (created if missing)")
     parser.add_argument("--reuse", action="store_true", help="skip generation if the database already holds vacancies")
     parser.add_argument("--keep-index", action="store_true", help="leave the Elasticsearch indices for more runs")
+    parser.add_argument("--no-rebuild", action="store_true", help="query the index a --keep-index run left")
     parser.add_argument("--kinds", default="vacancy,resume", help="indices to rebuild (matching needs both)")
     parser.add_argument("--generate-only", action="store_true", help="generate the data, then stop (no index, no queries)")
     args = parser.parse_args()
@@ -91,7 +92,7 @@ def main() -> int:
         "INSTANCE_PATH": str(tmp), "SECRET_KEY": "bench", "DATABASE_URL": database_url,
         "SEARCH_BACKEND": args.backend, "ELASTICSEARCH_URL": args.es_url if args.backend == "elasticsearch" else "",
         "ELASTICSEARCH_INDEX_PREFIX": args.prefix, "JOBS_MODE": "inline", "REDIS_URL": "", "DEMO_ON_FIRST_RUN": False,
-        "ELASTICSEARCH_TIMEOUT": 120.0,
+        "ELASTICSEARCH_TIMEOUT": 120.0, "LOG_LEVEL": "WARNING",
     }
     app = create_app(overrides)
     db = state(app).db
@@ -118,7 +119,7 @@ def main() -> int:
     if args.generate_only:
         return 0
     service = get_search(app)
-    if args.backend == "elasticsearch":
+    if args.backend == "elasticsearch" and not args.no_rebuild:
         service.backend.reset()
         service.backend.refresh = False
     service.backend.ensure()
@@ -133,19 +134,20 @@ def main() -> int:
     cpu_before, es_before = time.process_time(), es_cpu_ms()
     started = time.perf_counter()
     kinds = tuple(k for k in args.kinds.split(",") if k)
-    reports = maintenance.reindex(app, kinds=kinds, force=True)
+    reports = [] if args.no_rebuild else maintenance.reindex(app, kinds=kinds, force=True)
     elapsed = time.perf_counter() - started
     for report in reports:
         total_docs += report["indexed"]
         print(f"rebuild {report['kind']:8} {report['indexed']:8d} docs in {report['seconds']:7.1f} s")
-    print(f"bulk indexing: {total_docs / elapsed:,.0f} docs/s over {total_docs} documents ({elapsed:.1f} s); peak RSS {peak_mb():,.0f} MB")
-    # CPU time spent per document, by this process (read rows, serialise, send) and by the node
-    # (analyse, index): what the rate would be if both had the machine's cores to themselves.
-    py_ms = (time.process_time() - cpu_before) * 1000 / max(total_docs, 1)
-    es_ms = (es_cpu_ms() - es_before) / max(total_docs, 1)
-    cores = os.cpu_count() or 1
-    print(f"CPU per document: {py_ms:.3f} ms Python + {es_ms:.3f} ms Elasticsearch; with {cores} idle cores "
-          f"at most {cores * 1000 / (py_ms + es_ms):,.0f} docs/s (load average {os.getloadavg()[0]:.1f} during this run)")
+    if reports:
+        print(f"bulk indexing: {total_docs / elapsed:,.0f} docs/s over {total_docs} documents ({elapsed:.1f} s); peak RSS {peak_mb():,.0f} MB")
+        # CPU time spent per document, by this process (read rows, serialise, send) and by the node
+        # (analyse, index): what the rate would be if both had the machine's cores to themselves.
+        py_ms = (time.process_time() - cpu_before) * 1000 / max(total_docs, 1)
+        es_ms = (es_cpu_ms() - es_before) / max(total_docs, 1)
+        cores = os.cpu_count() or 1
+        print(f"CPU per document: {py_ms:.3f} ms Python + {es_ms:.3f} ms Elasticsearch; with {cores} idle cores "
+              f"at most {cores * 1000 / (py_ms + es_ms):,.0f} docs/s (load average {os.getloadavg()[0]:.1f} during this run)")
 
     rng = random.Random(1)
     with app.test_request_context():
@@ -166,17 +168,32 @@ def main() -> int:
         }
         if "resume" not in kinds:
             del shapes["match vacancy → candidates"]
-        print(f"{'query shape':32} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'q/s':>8}")
+        took: list[int] = []
+        if args.backend == "elasticsearch":
+            # The node's own time per search ("took"), beside the end-to-end time through the service.
+            client = service.backend.client
+            plain_search = client.search
+
+            def timed_search(**kwargs):
+                answer = plain_search(**kwargs)
+                took.append(answer["took"])
+                return answer
+
+            client.search = timed_search
+        print(f"{'query shape':32} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'q/s':>8}   node 'took' p50/p95/p99 ms")
         for name, run in shapes.items():
             for _ in range(5):
                 run()  # warm caches (classifiers, concept dictionary, ES segments)
-            timings = []
+            timings, node = [], []
             for _ in range(args.queries):
+                took.clear()
                 t0 = time.perf_counter()
                 run()
                 timings.append((time.perf_counter() - t0) * 1000)
+                node.append(sum(took))
+            node_figures = f"   {percentile(node, 50):.0f} / {percentile(node, 95):.0f} / {percentile(node, 99):.0f}" if took else ""
             print(f"{name:32} {percentile(timings, 50):8.1f} {percentile(timings, 95):8.1f} {percentile(timings, 99):8.1f} "
-                  f"{1000 / statistics.mean(timings):8.1f}")
+                  f"{1000 / statistics.mean(timings):8.1f}{node_figures}  (load average {os.getloadavg()[0]:.1f})")
     print(f"peak RSS {peak_mb():,.0f} MB")
     if args.backend == "elasticsearch":
         stats = service.backend.client.indices.stats(index=f"{args.prefix}-*", metric="store,docs")["indices"]

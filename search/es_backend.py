@@ -454,6 +454,8 @@ class ElasticsearchBackend(SearchBackend):
         must = [self._clause(c) for c in q.text.must]
         must_not = [self._clause(c) for c in q.text.must_not]
         base, owned = self._filters(q)
+        if not q.facets:  # no facet needs the wider set: every filter narrows the query itself
+            base, owned = base + list(owned.values()), {}
         query: dict[str, Any] = {"bool": {"filter": base, "must": must or [{"match_all": {}}], "must_not": must_not}}
         concept_codes = sorted({c for clause in q.text.must for c in clause.codes})
         if concept_codes:
