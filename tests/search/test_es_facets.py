@@ -1,8 +1,8 @@
 """Disjunctive facets: each facet counts with every filter except its own (issue 3, hh.kz style).
 
 The same test lives in the shared contract suite (tests/search/test_contract.py); this copy
-runs the Elasticsearch backend's aggregation layout (post_filter plus one ``filter``
-aggregation per facet that owns a filter) against the hand-checked fixture set.
+came with the Elasticsearch layout (post_filter plus one ``filter`` aggregation per facet that
+owns a filter) and runs on both backends like the contract suite.
 """
 
 from __future__ import annotations
