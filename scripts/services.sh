@@ -7,6 +7,7 @@
 #   bash scripts/services.sh up        # install (fast when done) + start
 #   bash scripts/services.sh stop      # stop all three
 #   bash scripts/services.sh restart   # stop + start (applies changed ES config)
+#   bash scripts/services.sh restart-es  # stop + start Elasticsearch only (heap, JIT changes)
 #   bash scripts/services.sh status    # show each
 #   bash scripts/services.sh env       # print only the TEST_* lines
 #
@@ -36,7 +37,7 @@ ES_LOGS=$BIRZHA_HOME/es-logs
 ES_RUN=$BIRZHA_HOME/es-run # pid file and the JVM's temp dir
 ES_PIDFILE=$ES_RUN/elasticsearch.pid
 ES_USER=birzha-es
-ES_HEAP=${BIRZHA_ES_HEAP:-512m}
+ES_HEAP=${BIRZHA_ES_HEAP:-1g} # raised from 512m for the 1M-document search benchmark (docs/benchmarks.md)
 ES_C1_ONLY=${BIRZHA_ES_C1_ONLY:-1}
 ES_URL=http://127.0.0.1:9200
 ES_LOG_FILE=$ES_LOGS/birzha.log # <path.logs>/<cluster.name>.log
@@ -497,7 +498,7 @@ cmd_status() {
 }
 
 usage() {
-    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -523,6 +524,7 @@ main() {
         ;;
     stop) take_lock && cmd_stop ;;
     restart) take_lock && cmd_stop && cmd_start ;;
+    restart-es) take_lock && stop_elasticsearch && start_elasticsearch && print_env ;;
     status) cmd_status ;;
     env) print_env ;;
     *) usage ;;

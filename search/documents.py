@@ -9,16 +9,17 @@ reindex and check all agree on what belongs there.
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from exchange.classifiers import operations as classifiers
 from exchange.classifiers.models import Scheme
 from exchange.db import utcnow
 from exchange.organisations.models import Organisation
-from exchange.resumes.models import Resume, Visibility
+from exchange.resumes.models import EducationEntry, Resume, Visibility, WorkHistoryEntry
 from exchange.seekers.models import Registration, SeekerProfile
 from exchange.vacancies.models import Vacancy, VacancyStatus
 
@@ -29,26 +30,57 @@ def _iso(value: dt.datetime | dt.date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def _memo(session: Session, key: tuple, compute):
+    """Classifier-derived values repeat across a batch (a few hundred codes for thousands of
+    rows): compute each once per session (one unit of work, i.e. one batch)."""
+    memo = session.info.setdefault("search_documents_memo", {})
+    try:
+        return memo[key]
+    except KeyError:
+        memo[key] = value = compute()
+        return value
+
+
 def _names(session: Session, scheme: Scheme, code: str | None) -> list[str]:
     """Every language's name of a code and of its parents (searchable place and occupation words)."""
-    out: list[str] = []
-    seen: set[str] = set()
-    entry = classifiers.get(session, scheme, code)
-    while entry is not None and entry.code not in seen:
-        seen.add(entry.code)
-        out.extend(n for n in (entry.name_kk, entry.name_ru, entry.name_en) if n)
-        entry = classifiers.get(session, scheme, entry.parent_code) if entry.parent_code else None
-    return out
+
+    def compute() -> list[str]:
+        out: list[str] = []
+        seen: set[str] = set()
+        entry = classifiers.get(session, scheme, code)
+        while entry is not None and entry.code not in seen:
+            seen.add(entry.code)
+            out.extend(n for n in (entry.name_kk, entry.name_ru, entry.name_en) if n)
+            entry = classifiers.get(session, scheme, entry.parent_code) if entry.parent_code else None
+        return out
+
+    return _memo(session, ("names", scheme, code), compute)
 
 
 def _occupation_names(session: Session, code: str | None) -> list[str]:
-    entry = classifiers.get(session, Scheme.ISCO, code)
-    return [n for n in (entry.name_kk, entry.name_ru, entry.name_en) if n] if entry else []
+    def compute() -> list[str]:
+        entry = classifiers.get(session, Scheme.ISCO, code)
+        return [n for n in (entry.name_kk, entry.name_ru, entry.name_en) if n] if entry else []
+
+    return _memo(session, ("occupation", code), compute)
+
+
+def _extra(session: Session, occupation_code: str | None, kato_code: str | None) -> str:
+    """Occupation names and place names (with parents) in every language, as one searchable text."""
+    return _memo(session, ("extra", occupation_code, kato_code), lambda: " ".join(
+        [*_occupation_names(session, occupation_code), *_names(session, Scheme.KATO, kato_code)]))
+
+
+def _region_of(session: Session, kato_code: str | None) -> str | None:
+    return _memo(session, ("region", kato_code), lambda: classifiers.region_of(session, kato_code))
 
 
 def _education_rank(session: Session, code: str | None) -> int | None:
-    entry = classifiers.get(session, Scheme.EDUCATION, code)
-    return entry.rank if entry else None
+    def compute() -> int | None:
+        entry = classifiers.get(session, Scheme.EDUCATION, code)
+        return entry.rank if entry else None
+
+    return _memo(session, ("education", code), compute)
 
 
 def _point(lat: float | None, lon: float | None) -> dict[str, float] | None:
@@ -65,12 +97,10 @@ def vacancy_document(session: Session, vacancy: Vacancy, org_name: str | None = 
         "title": vacancy.title,
         "description": "\n".join(p for p in (vacancy.description, vacancy.qualification) if p),
         "skills": list(vacancy.skills or []),
-        "extra": " ".join(
-            [org_name or "", *_occupation_names(session, vacancy.occupation_code), *_names(session, Scheme.KATO, vacancy.kato_code)]
-        ),
+        "extra": " ".join([org_name or "", _extra(session, vacancy.occupation_code, vacancy.kato_code)]),
         "occupation_code": vacancy.occupation_code,
         "kato_code": vacancy.kato_code,
-        "region_code": classifiers.region_of(session, vacancy.kato_code),
+        "region_code": _region_of(session, vacancy.kato_code),
         "location": _point(vacancy.lat, vacancy.lon),
         "salary_from": vacancy.salary_from,
         "salary_to": vacancy.salary_to,
@@ -119,10 +149,10 @@ def resume_document(
              *(f"{e.institution} {e.speciality or ''}" for e in resume.education)]
         ),
         "skills": list(resume.skills or []),
-        "extra": " ".join([*_occupation_names(session, resume.occupation_code), *_names(session, Scheme.KATO, resume.kato_code)]),
+        "extra": _extra(session, resume.occupation_code, resume.kato_code),
         "occupation_code": resume.occupation_code,
         "kato_code": resume.kato_code,
-        "region_code": classifiers.region_of(session, resume.kato_code),
+        "region_code": _region_of(session, resume.kato_code),
         "location": _point(resume.lat, resume.lon),
         "salary_min": resume.desired_salary,
         "salary_max": resume.desired_salary,
@@ -152,18 +182,45 @@ def resume_document(
     }
 
 
-def load_vacancies(session: Session, ids: list[int]) -> dict[int, Vacancy]:
-    rows = session.scalars(sa.select(Vacancy).where(Vacancy.id.in_(ids)))
+# Rebuilds serialise a million rows: reading plain rows (attribute access like the models,
+# which is all the serializers use) is several times cheaper than building ORM objects.
+def load_vacancies(session: Session, ids: list[int]) -> dict[int, Any]:
+    session.flush()  # plain-row reads do not autoflush
+    rows = session.execute(sa.select(Vacancy.__table__).where(Vacancy.__table__.c.id.in_(ids)))
     return {v.id: v for v in rows}
 
 
-def load_resumes(session: Session, ids: list[int]) -> dict[int, Resume]:
-    rows = session.scalars(
-        sa.select(Resume)
-        .where(Resume.id.in_(ids))
-        .options(selectinload(Resume.seeker), selectinload(Resume.work_history), selectinload(Resume.education))
-    )
-    return {r.id: r for r in rows}
+SEEKER_FIELDS = ("id", "user_id", "birth_date", "has_disability", "consent_publish_at", "departed_at")
+
+
+def load_resumes(session: Session, ids: list[int]) -> dict[int, Any]:
+    """Resumes with ``seeker``, ``work_history`` and ``education`` attached, as the model has them."""
+    session.flush()
+    resumes = list(session.execute(sa.select(Resume.__table__).where(Resume.__table__.c.id.in_(ids))))
+    seeker_table = SeekerProfile.__table__
+    seekers = {
+        row.id: row for row in session.execute(
+            sa.select(*(seeker_table.c[name] for name in SEEKER_FIELDS)).where(seeker_table.c.id.in_({r.seeker_id for r in resumes}))
+        )
+    }
+    work, study = WorkHistoryEntry.__table__, EducationEntry.__table__
+    history: dict[int, list[Any]] = {}
+    for row in session.execute(
+        sa.select(work.c.resume_id, work.c.position, work.c.description)
+        .where(work.c.resume_id.in_(ids)).order_by(work.c.start_date.desc(), work.c.id)
+    ):
+        history.setdefault(row.resume_id, []).append(row)
+    education: dict[int, list[Any]] = {}
+    for row in session.execute(
+        sa.select(study.c.resume_id, study.c.institution, study.c.speciality)
+        .where(study.c.resume_id.in_(ids)).order_by(study.c.graduation_year.desc(), study.c.id)
+    ):
+        education.setdefault(row.resume_id, []).append(row)
+    return {
+        r.id: SimpleNamespace(**r._mapping, seeker=seekers[r.seeker_id], work_history=history.get(r.id, []),
+                              education=education.get(r.id, []))
+        for r in resumes
+    }
 
 
 def open_centres(session: Session, seeker_ids: list[int]) -> dict[int, int]:

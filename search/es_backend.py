@@ -36,6 +36,11 @@ from search.sql_backend import years_ago
 
 # Searched copies of the text fields, with "ё" folded to "е" (the node has no mapping char filter).
 TEXT_FIELDS = {"title": 3.0, "skills": 2.0, "description": 1.0, "extra": 0.7}
+# Word forms (hunspell ru/kk/en sub-fields) only where morphology decides a match: titles and
+# skills. Each hunspell sub-field costs a full analysis pass at index time (issue 3 measured
+# 4 fields x 4 analyzers at 158 docs/s); description and extra (classifier names, which the
+# query side already expands to occupation codes) keep the plain analyzer.
+MORPHOLOGY_FIELDS = ("title", "skills")
 SEARCH_PREFIX = "s_"
 LANGS = ("ru", "kk", "en")
 
@@ -54,11 +59,17 @@ def analysis() -> dict[str, Any]:
     return {"filter": filters, "analyzer": analyzers}
 
 
-def _text_field() -> dict[str, Any]:
-    return {
-        "type": "text", "analyzer": "birzha_plain",
-        "fields": {lang: {"type": "text", "analyzer": f"birzha_{lang}"} for lang in LANGS},
-    }
+def _text_field(name: str) -> dict[str, Any]:
+    field: dict[str, Any] = {"type": "text", "analyzer": "birzha_plain"}
+    if name in MORPHOLOGY_FIELDS:
+        field["fields"] = {lang: {"type": "text", "analyzer": f"birzha_{lang}"} for lang in LANGS}
+    return field
+
+
+def search_fields() -> list[str]:
+    """Every searched field with its boost (plain copies and, where present, word-form sub-fields)."""
+    return [f"{SEARCH_PREFIX}{name}{suffix}^{boost}" for name, boost in TEXT_FIELDS.items()
+            for suffix in ("", *((f".{lang}" for lang in LANGS) if name in MORPHOLOGY_FIELDS else ()))]
 
 
 def mapping(kind: str) -> dict[str, Any]:
@@ -66,7 +77,7 @@ def mapping(kind: str) -> dict[str, Any]:
     props: dict[str, Any] = {
         "id": {"type": "long"}, "version": {"type": "long"},
         **{name: {"type": "text", "index": False} for name in TEXT_FIELDS},
-        **{SEARCH_PREFIX + name: _text_field() for name in TEXT_FIELDS},
+        **{SEARCH_PREFIX + name: _text_field(name) for name in TEXT_FIELDS},
         "suggest": {"type": "completion", "analyzer": "simple", "max_input_length": 100},
         "occupation_code": keyword, "kato_code": keyword, "region_code": keyword, "location": {"type": "geo_point"},
         "salary_min": {"type": "long"}, "salary_max": {"type": "long"}, "has_salary": {"type": "boolean"},
@@ -88,7 +99,8 @@ def mapping(kind: str) -> dict[str, Any]:
             "seeker_id": {"type": "long"}, "owner_user_id": {"type": "long"}, "centre_id": {"type": "long"},
             "source_organisation_id": {"type": "long"}, "expires_at": {"type": "date"},
         })
-    return {"dynamic": "strict", "properties": props}
+    # The searched copies are indexed, not stored: documents come back without them anyway.
+    return {"dynamic": "strict", "_source": {"excludes": [f"{SEARCH_PREFIX}*", "suggest"]}, "properties": props}
 
 
 def _terms(field: str, values) -> dict[str, Any]:
@@ -102,6 +114,7 @@ class ElasticsearchBackend(SearchBackend):
         self.prefix = prefix
         self.client = Elasticsearch(url, request_timeout=timeout, retry_on_timeout=True, max_retries=2)
         self.refresh: bool | str = True  # sync makes changes visible at once; bulk rebuilds refresh at the end
+        self._ensured = False  # both aliases seen: searches skip two round trips (reset() clears it)
 
     def read_alias(self, kind: str) -> str:
         return f"{self.prefix}-{kind}"
@@ -121,9 +134,12 @@ class ElasticsearchBackend(SearchBackend):
         return name
 
     def ensure(self) -> None:
+        if self._ensured:
+            return
         for kind in ("vacancy", "resume"):
             if not self.client.indices.exists_alias(name=self.read_alias(kind)):
                 self._new_index(kind, aliases=True)
+        self._ensured = True
 
     # --- writing ---------------------------------------------------------------
     def _source(self, kind: str, doc: dict[str, Any]) -> dict[str, Any]:
@@ -165,17 +181,31 @@ class ElasticsearchBackend(SearchBackend):
                 raise RuntimeError(f"bulk {kind} failed: {result.get('error')}")
         return applied
 
+    # Bulk settings for rebuilds, measured in bench/search_bench.py (docs/benchmarks.md): two
+    # requests in flight keep the node busy while this process reads and serialises the next rows.
+    REBUILD_THREADS = 2
+    REBUILD_CHUNK = 1000
+    # While a new index fills nobody reads it: no refreshes, no fsync per bulk request. Both are
+    # restored before the aliases move, so the live index is searchable and durable as usual.
+    REBUILD_SETTINGS = {"refresh_interval": "-1", "translog.durability": "async", "translog.flush_threshold_size": "1gb"}
+    LIVE_SETTINGS = {"refresh_interval": None, "translog.durability": None, "translog.flush_threshold_size": None}
+
     def rebuild(self, kind, batches, expected, force) -> dict[str, Any]:
         new = self._new_index(kind, aliases=False)
-        self.client.indices.put_settings(index=new, settings={"index": {"refresh_interval": "-1"}})
+        self.client.indices.put_settings(index=new, settings={"index": self.REBUILD_SETTINGS})
         count = 0
         try:
-            for batch in batches:
-                for ok, info in helpers.streaming_bulk(self.client, self._actions(kind, batch, new), chunk_size=2000, raise_on_error=False):
-                    if not ok:
-                        raise RuntimeError(f"bulk {kind} failed: {next(iter(info.values())).get('error')}")
-                count += len(batch)
-            self.client.indices.put_settings(index=new, settings={"index": {"refresh_interval": "1s"}})
+            def stream():
+                nonlocal count
+                for batch in batches:
+                    count += len(batch)
+                    yield from self._actions(kind, batch, new)
+
+            for ok, info in helpers.parallel_bulk(self.client, stream(), thread_count=self.REBUILD_THREADS,
+                                                  chunk_size=self.REBUILD_CHUNK, queue_size=self.REBUILD_THREADS, raise_on_error=False):
+                if not ok:
+                    raise RuntimeError(f"bulk {kind} failed: {next(iter(info.values())).get('error')}")
+            self.client.indices.put_settings(index=new, settings={"index": self.LIVE_SETTINGS})
             self.client.indices.refresh(index=new)
             indexed = self.client.count(index=new)["count"]
             old = list(self.client.indices.get_alias(name=self.read_alias(kind)).keys()) if self.client.indices.exists_alias(
@@ -208,6 +238,7 @@ class ElasticsearchBackend(SearchBackend):
             return []
 
     def reset(self) -> None:
+        self._ensured = False
         self.client.indices.delete(index=f"{self.prefix}-*", ignore_unavailable=True, allow_no_indices=True, expand_wildcards="all")
 
     # --- reading ---------------------------------------------------------------
@@ -250,7 +281,7 @@ class ElasticsearchBackend(SearchBackend):
         return [o["text"].lower() for o in answer["suggest"]["t"][0]["options"]]
 
     def _clause(self, clause: Clause) -> dict[str, Any]:
-        fields = [f"{SEARCH_PREFIX}{name}{suffix}^{boost}" for name, boost in TEXT_FIELDS.items() for suffix in ("", ".ru", ".kk", ".en")]
+        fields = search_fields()
         if clause.phrase:
             matched: dict[str, Any] = {"multi_match": {"query": " ".join(clause.words), "type": "phrase", "fields": fields}}
         else:
@@ -259,61 +290,81 @@ class ElasticsearchBackend(SearchBackend):
             return {"bool": {"should": [matched, _terms("occupation_code", clause.codes)], "minimum_should_match": 1}}
         return matched
 
-    def _filters(self, q: Query) -> list[dict[str, Any]]:
+    def _filters(self, q: Query) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+        """The query's filters: those no facet owns, and {facet name: that facet's own filter}.
+
+        A facet counts with every filter but its own (disjunctive facets): owned filters go to
+        ``post_filter`` and into the other facets' aggregation filters, the rest into the query.
+        """
         f: list[dict[str, Any]] = []
+        owned: dict[str, dict[str, Any]] = {}
         if q.ids is not None:
             f.append({"ids": {"values": [str(i) for i in q.ids]}})
-        for values, name in ((q.occupation, "occupation_code"), (q.kato, "kato_code"), (q.employment_type, "employment_type"),
-                             (q.schedule, "schedule"), (q.working_regime, "working_regime"), (q.education, "education_level"),
-                             (q.language, "languages"), (q.licence, "licences")):
+        for values, facet, name in (
+            (q.occupation, "occupation", "occupation_code"), (q.kato, "region", "kato_code"),
+            (q.employment_type, "employment_type", "employment_type"), (q.schedule, "schedule", "schedule"),
+            (q.working_regime, "working_regime", "working_regime"), (q.education, "education", "education_level"),
+            (q.language, "language", "languages"), (q.licence, "licence", "licences"),
+        ):
             if values is not None:
-                f.append(_terms(name, values))
+                owned[facet] = _terms(name, values)
         for code in sorted(q.licence_all or ()):
             f.append({"term": {"licences": code}})
         if q.licence_within is not None:
             f.append({"bool": {"must_not": [{"bool": {"filter": [{"exists": {"field": "licences"}}],
                                                       "must_not": [_terms("licences", q.licence_within or {""})]}}]}})
         if q.radius_km is not None:
-            f.append({"geo_distance": {"distance": f"{q.radius_km}km", "location": {"lat": q.lat, "lon": q.lon}}})
+            owned["radius_km"] = {"geo_distance": {"distance": f"{q.radius_km}km", "location": {"lat": q.lat, "lon": q.lon}}}
         if q.salary_from is not None:
-            f.append({"range": {"salary_max": {"gte": q.salary_from}}})
+            cond = {"range": {"salary_max": {"gte": q.salary_from}}}
+            if q.kind == "vacancy":
+                owned["salary_from"] = cond
+            else:
+                f.append(cond)
         if q.salary_to is not None:
-            f.append({"range": {"salary_min": {"lte": q.salary_to}}})
+            cond = {"range": {"salary_min": {"lte": q.salary_to}}}
+            if q.kind == "resume":
+                owned["salary_to"] = cond
+            else:
+                f.append(cond)
         if q.with_salary:
-            f.append({"exists": {"field": "salary_max"}})
+            owned["with_salary"] = {"exists": {"field": "salary_max"}}
         if q.published_since is not None:
-            f.append({"range": {"published_at": {"gte": q.published_since.isoformat()}}})
+            owned["published_since"] = {"range": {"published_at": {"gte": q.published_since.isoformat()}}}
         if q.kind == "vacancy":
             if q.min_experience is not None:
-                f.append({"range": {"min_experience_months": {"lte": q.min_experience}}})
+                owned["min_experience"] = {"range": {"min_experience_months": {"lte": q.min_experience}}}
             if q.accessible:
-                f.append({"term": {"accessible": True}})
+                owned["accessible"] = {"term": {"accessible": True}}
             if q.kind_values is not None:
-                f.append(_terms("kind", q.kind_values))
+                owned["kind"] = _terms("kind", q.kind_values)
             if q.employer is not None:
-                f.append(_terms("organisation_id", q.employer))
+                owned["employer"] = _terms("organisation_id", q.employer)
         else:
-            f.extend(self._resume_filters(q))
-        return f
+            f.extend(self._resume_filters(q, owned))
+        return f, owned
 
-    def _resume_filters(self, q: Query) -> list[dict[str, Any]]:
+    def _resume_filters(self, q: Query, owned: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
         today = q.now.astimezone(ALMATY).date()
         f: list[dict[str, Any]] = [{"bool": {"should": [
             {"bool": {"must_not": [{"exists": {"field": "expires_at"}}]}},
             {"range": {"expires_at": {"gt": q.now.isoformat()}}},
         ], "minimum_should_match": 1}}]
         if q.min_experience is not None:
-            f.append({"range": {"experience_months": {"gte": q.min_experience}}})
+            owned["min_experience"] = {"range": {"experience_months": {"gte": q.min_experience}}}
+        age: dict[str, str] = {}
         if q.age_from is not None:
-            f.append({"range": {"birth_date": {"lte": years_ago(today, q.age_from).isoformat()}}})
+            age["lte"] = years_ago(today, q.age_from).isoformat()
         if q.age_to is not None:
-            f.append({"range": {"birth_date": {"gt": years_ago(today, q.age_to + 1).isoformat()}}})
+            age["gt"] = years_ago(today, q.age_to + 1).isoformat()
+        if age:
+            owned["age"] = {"range": {"birth_date": age}}
         if q.available_by is not None:
             f.append({"bool": {"should": [{"bool": {"must_not": [{"exists": {"field": "available_from"}}]}},
                                           {"range": {"available_from": {"lte": q.available_by.isoformat()}}}],
                                "minimum_should_match": 1}})
         if q.relocate:
-            f.append({"term": {"willing_to_relocate": True}})
+            owned["relocate"] = {"term": {"willing_to_relocate": True}}
         if q.region_or_relocate is not None:
             f.append({"bool": {"should": [_terms("kato_code", q.region_or_relocate), {"term": {"willing_to_relocate": True}}],
                                "minimum_should_match": 1}})
@@ -336,34 +387,56 @@ class ElasticsearchBackend(SearchBackend):
             f.append({"bool": {"should": allowed, "minimum_should_match": 1}} if allowed else {"bool": {"must_not": [{"match_all": {}}]}})
         return f
 
-    def _aggs(self, q: Query) -> dict[str, Any]:
-        aggs: dict[str, Any] = {}
+    def _facet_aggs(self, q: Query) -> dict[str, dict[str, Any]]:
+        """{facet name: {aggregation name: aggregation}} for every facet of this kind."""
+        facets: dict[str, dict[str, Any]] = {}
         fields = dict(TERM_FACET_FIELDS)
         if q.kind == "resume":
             fields.pop("kind")
             fields.pop("employer")
         for name, field in {**fields, **MULTI_FACET_FIELDS}.items():
-            aggs[name] = {"terms": {"field": field, "size": TERM_FACET_SIZE, "order": [{"_count": "desc"}, {"_key": "asc"}]}}
-        ranges: dict[str, Any] = {}
+            facets[name] = {name: {"terms": {"field": field, "size": TERM_FACET_SIZE, "order": [{"_count": "desc"}, {"_key": "asc"}]}}}
+        ranges: dict[str, dict[str, Any]] = {}
         if q.kind == "vacancy":
-            ranges.update({f"min_experience__{s}": {"range": {"min_experience_months": {"lte": s}}} for s in VACANCY_EXPERIENCE_STEPS})
-            ranges.update({f"salary_from__{s}": {"range": {"salary_max": {"gte": s}}} for s in SALARY_STEPS})
-            ranges["accessible__true"] = {"term": {"accessible": True}}
+            ranges["min_experience"] = {str(s): {"range": {"min_experience_months": {"lte": s}}} for s in VACANCY_EXPERIENCE_STEPS}
+            ranges["salary_from"] = {str(s): {"range": {"salary_max": {"gte": s}}} for s in SALARY_STEPS}
+            ranges["accessible"] = {"true": {"term": {"accessible": True}}}
         else:
-            ranges.update({f"min_experience__{s}": {"range": {"experience_months": {"gte": s}}} for s in RESUME_EXPERIENCE_STEPS})
-            ranges.update({f"salary_to__{s}": {"range": {"salary_min": {"lte": s}}} for s in SALARY_STEPS})
-            ranges["relocate__true"] = {"term": {"willing_to_relocate": True}}
+            ranges["min_experience"] = {str(s): {"range": {"experience_months": {"gte": s}}} for s in RESUME_EXPERIENCE_STEPS}
+            ranges["salary_to"] = {str(s): {"range": {"salary_min": {"lte": s}}} for s in SALARY_STEPS}
+            ranges["relocate"] = {"true": {"term": {"willing_to_relocate": True}}}
             today = q.now.astimezone(ALMATY).date()
-            for lo, hi in AGE_BANDS:
-                ranges[f"age__{lo}-{hi}"] = {"range": {"birth_date": {"lte": years_ago(today, lo).isoformat(),
+            ranges["age"] = {f"{lo}-{hi}": {"range": {"birth_date": {"lte": years_ago(today, lo).isoformat(),
                                                                       "gt": years_ago(today, hi + 1).isoformat()}}}
-        ranges["with_salary__true"] = {"exists": {"field": "salary_max"}}
-        for d in PUBLISHED_STEPS:
-            ranges[f"published_since__{d}"] = {"range": {"published_at": {"gte": (q.now - dt.timedelta(days=d)).isoformat()}}}
+                             for lo, hi in AGE_BANDS}
+        ranges["with_salary"] = {"true": {"exists": {"field": "salary_max"}}}
+        ranges["published_since"] = {str(d): {"range": {"published_at": {"gte": (q.now - dt.timedelta(days=d)).isoformat()}}}
+                                     for d in PUBLISHED_STEPS}
         if q.lat is not None:
-            for r in RADIUS_STEPS:
-                ranges[f"radius_km__{r}"] = {"geo_distance": {"distance": f"{r}km", "location": {"lat": q.lat, "lon": q.lon}}}
-        aggs["ranges"] = {"filters": {"filters": ranges}}
+            ranges["radius_km"] = {str(r): {"geo_distance": {"distance": f"{r}km", "location": {"lat": q.lat, "lon": q.lon}}}
+                                   for r in RADIUS_STEPS}
+        for name, buckets in ranges.items():
+            facets[name] = {f"ranges_{name}": {"filters": {"filters": {f"{name}__{value}": flt for value, flt in buckets.items()}}}}
+        return facets
+
+    def _aggs(self, q: Query, owned: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        """Facets without a filter of their own count under every owned filter (one shared
+        ``filter`` aggregation); a facet with its own filter counts under all the others."""
+        aggs: dict[str, Any] = {}
+        shared: dict[str, Any] = {}
+        for name, inner in self._facet_aggs(q).items():
+            if name not in owned:
+                shared.update(inner)
+                continue
+            others = [flt for other, flt in owned.items() if other != name]
+            if others:
+                aggs[f"own_{name}"] = {"filter": {"bool": {"filter": others}}, "aggs": inner}
+            else:
+                aggs.update(inner)  # the only owned filter is its own: the query itself
+        if owned:
+            aggs["shared"] = {"filter": {"bool": {"filter": list(owned.values())}}, "aggs": shared}
+        else:
+            aggs.update(shared)
         return aggs
 
     def _sort(self, q: Query) -> list[Any]:
@@ -380,7 +453,10 @@ class ElasticsearchBackend(SearchBackend):
         self.ensure()
         must = [self._clause(c) for c in q.text.must]
         must_not = [self._clause(c) for c in q.text.must_not]
-        query: dict[str, Any] = {"bool": {"filter": self._filters(q), "must": must or [{"match_all": {}}], "must_not": must_not}}
+        base, owned = self._filters(q)
+        if not q.facets:  # no facet needs the wider set: every filter narrows the query itself
+            base, owned = base + list(owned.values()), {}
+        query: dict[str, Any] = {"bool": {"filter": base, "must": must or [{"match_all": {}}], "must_not": must_not}}
         concept_codes = sorted({c for clause in q.text.must for c in clause.codes})
         if concept_codes:
             query["bool"]["should"] = [{"constant_score": {"filter": _terms("occupation_code", concept_codes), "boost": 1.0}}]
@@ -394,8 +470,10 @@ class ElasticsearchBackend(SearchBackend):
                 "score_mode": "sum", "boost_mode": "multiply",
             }}
         body: dict[str, Any] = {"query": query, "size": q.size, "sort": self._sort(q), "track_total_hits": True}
+        if owned:
+            body["post_filter"] = {"bool": {"filter": list(owned.values())}}
         if q.facets:
-            body["aggs"] = self._aggs(q)
+            body["aggs"] = self._aggs(q, owned)
         if q.after is not None:
             body["search_after"] = q.after
         try:
@@ -407,11 +485,16 @@ class ElasticsearchBackend(SearchBackend):
             for h in answer["hits"]["hits"]
         ]
         facets: dict[str, list[tuple[str, int]]] = {}
-        for name, agg in (answer.get("aggregations") or {}).items():
-            if name == "ranges":
+        self._read_aggs(answer.get("aggregations") or {}, facets)
+        return RawResult(total=answer["hits"]["total"]["value"], hits=hits, facets=facets)
+
+    def _read_aggs(self, aggs: dict[str, Any], facets: dict[str, list[tuple[str, int]]]) -> None:
+        for name, agg in aggs.items():
+            if name == "shared" or name.startswith("own_"):
+                self._read_aggs({k: v for k, v in agg.items() if isinstance(v, dict)}, facets)
+            elif name.startswith("ranges_"):
                 for key, bucket in agg["buckets"].items():
                     facet, value = key.split("__")
                     facets.setdefault(facet, []).append((value, bucket["doc_count"]))
             else:
                 facets[name] = [(str(b["key"]), b["doc_count"]) for b in agg["buckets"]]
-        return RawResult(total=answer["hits"]["total"]["value"], hits=hits, facets=facets)

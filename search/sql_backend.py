@@ -25,10 +25,12 @@ from search.backend import (
     PUBLISHED_STEPS,
     RADIUS_STEPS,
     RESUME_EXPERIENCE_STEPS,
+    RESUME_FACETS,
     SALARY_STEPS,
     TERM_FACET_FIELDS,
     TERM_FACET_SIZE,
     VACANCY_EXPERIENCE_STEPS,
+    VACANCY_FACETS,
     RawResult,
     SearchBackend,
 )
@@ -229,9 +231,15 @@ class SqlBackend(SearchBackend):
         vector = sa.func.to_tsvector(sa.literal_column("'simple'::regconfig"), model.body)
         return sa.select(model.id).where(vector.op("@@")(fn(sa.literal_column("'simple'::regconfig"), " ".join(stems))))
 
-    def _conditions(self, q: Query) -> list:
+    def _conditions(self, q: Query) -> tuple[list, dict[str, Any]]:
+        """The query's conditions: those no facet owns, and {facet name: condition of that facet's own filter}.
+
+        A facet counts with every filter but its own (disjunctive facets), so the filters a facet
+        offers are kept apart from the rest (text, visibility, ids, matching-only conditions).
+        """
         m = MODELS[q.kind]
         conds: list = []
+        owned: dict[str, Any] = {}
         n = [0]
         for clause in q.text.must:
             cond = m.id.in_(self._match(q.kind, clause, n))
@@ -242,21 +250,30 @@ class SqlBackend(SearchBackend):
             conds.append(m.id.not_in(self._match(q.kind, clause, n)))
         if q.ids is not None:
             conds.append(m.id.in_(q.ids))
-        for values, column in ((q.occupation, m.occupation_code), (q.kato, m.kato_code), (q.employment_type, m.employment_type),
-                               (q.schedule, m.schedule), (q.working_regime, m.working_regime), (q.education, m.education_level)):
+        for name, values, column in (("occupation", q.occupation, m.occupation_code), ("region", q.kato, m.kato_code),
+                                     ("employment_type", q.employment_type, m.employment_type), ("schedule", q.schedule, m.schedule),
+                                     ("working_regime", q.working_regime, m.working_regime), ("education", q.education, m.education_level)):
             if values is not None:
-                conds.append(column.in_(sorted(values)))
+                owned[name] = column.in_(sorted(values))
         if q.radius_km is not None:
-            conds.append(self._distance2(q) <= (q.radius_km / KM_PER_DEGREE) ** 2)
+            owned["radius_km"] = self._distance2(q, m) <= (q.radius_km / KM_PER_DEGREE) ** 2
         if q.salary_from is not None:
-            conds.append(m.salary_max >= q.salary_from)
+            cond = m.salary_max >= q.salary_from
+            if q.kind == "vacancy":
+                owned["salary_from"] = cond
+            else:
+                conds.append(cond)
         if q.salary_to is not None:
-            conds.append(m.salary_min <= q.salary_to)
+            cond = m.salary_min <= q.salary_to
+            if q.kind == "resume":
+                owned["salary_to"] = cond
+            else:
+                conds.append(cond)
         if q.with_salary:
-            conds.append(m.salary_max.is_not(None))
-        for values, name in ((q.language, "languages"), (q.licence, "licences")):
+            owned["with_salary"] = m.salary_max.is_not(None)
+        for values, name, field_name in ((q.language, "language", "languages"), (q.licence, "licence", "licences")):
             if values is not None:
-                conds.append(self._has_term(q.kind, name, values))
+                owned[name] = self._has_term(q.kind, field_name, values)
         for code in sorted(q.licence_all or ()):
             conds.append(self._has_term(q.kind, "licences", {code}))
         if q.licence_within is not None:
@@ -265,34 +282,37 @@ class SqlBackend(SearchBackend):
             )
             conds.append(m.id.not_in(outside))
         if q.published_since is not None:
-            conds.append(m.published_at >= q.published_since)
+            owned["published_since"] = m.published_at >= q.published_since
         if q.kind == "vacancy":
             if q.min_experience is not None:
-                conds.append(m.min_experience_months <= q.min_experience)
+                owned["min_experience"] = m.min_experience_months <= q.min_experience
             if q.accessible:
-                conds.append(m.accessible.is_(True))
+                owned["accessible"] = m.accessible.is_(True)
             if q.kind_values is not None:
-                conds.append(m.kind.in_(sorted(q.kind_values)))
+                owned["kind"] = m.kind.in_(sorted(q.kind_values))
             if q.employer is not None:
-                conds.append(m.organisation_id.in_(sorted(q.employer)))
+                owned["employer"] = m.organisation_id.in_(sorted(q.employer))
         else:
-            conds.extend(self._resume_conditions(q))
-        return conds
+            conds.extend(self._resume_conditions(q, owned))
+        return conds, owned
 
-    def _resume_conditions(self, q: Query) -> list:
+    def _resume_conditions(self, q: Query, owned: dict[str, Any]) -> list:
         m = ResumeDoc
         conds: list = [sa.or_(m.expires_at.is_(None), m.expires_at > q.now)]
         today = q.now.astimezone(ALMATY).date()
         if q.min_experience is not None:
-            conds.append(m.experience_months >= q.min_experience)
+            owned["min_experience"] = m.experience_months >= q.min_experience
+        age = []
         if q.age_from is not None:
-            conds.append(m.birth_date <= years_ago(today, q.age_from))
+            age.append(m.birth_date <= years_ago(today, q.age_from))
         if q.age_to is not None:
-            conds.append(m.birth_date > years_ago(today, q.age_to + 1))
+            age.append(m.birth_date > years_ago(today, q.age_to + 1))
+        if age:
+            owned["age"] = sa.and_(*age)
         if q.available_by is not None:
             conds.append(sa.or_(m.available_from.is_(None), m.available_from <= q.available_by))
         if q.relocate:
-            conds.append(m.willing_to_relocate.is_(True))
+            owned["relocate"] = m.willing_to_relocate.is_(True)
         if q.region_or_relocate is not None:
             conds.append(sa.or_(m.kato_code.in_(sorted(q.region_or_relocate)), m.willing_to_relocate.is_(True)))
         if q.accessible:
@@ -322,12 +342,11 @@ class SqlBackend(SearchBackend):
             sa.select(DocTerm.doc_id).where(DocTerm.kind == kind, DocTerm.field == name, DocTerm.value.in_(sorted(values)))
         )
 
-    def _distance2(self, q: Query):
+    def _distance2(self, q: Query, columns):
         """Squared distance in degrees on an equirectangular projection (no trigonometry in SQL)."""
-        m = MODELS[q.kind]
         shrink = math.cos(math.radians(q.lat))
-        dx = (m.lon - q.lon) * shrink
-        dy = m.lat - q.lat
+        dx = (columns.lon - q.lon) * shrink
+        dy = columns.lat - q.lat
         return dx * dx + dy * dy
 
     def _epoch(self, column):
@@ -362,8 +381,10 @@ class SqlBackend(SearchBackend):
         return sa.cast(relevance * recency, sa.Float), join
 
     def search(self, q: Query) -> RawResult:
+        """Two statements: the page (ids, sort keys and documents), then the total with every facet."""
         m = MODELS[q.kind]
-        conds = self._conditions(q)
+        base, owned = self._conditions(q)
+        conds = base + list(owned.values())
         sort = q.effective_sort
         join = None
         if sort == "relevance":
@@ -374,7 +395,7 @@ class SqlBackend(SearchBackend):
         elif sort == "salary":
             key, descending = sa.func.coalesce(m.salary_max, -1), True
         else:
-            key, descending = self._distance2(q), False
+            key, descending = self._distance2(q, m), False
         source = m.__table__ if join is None else m.__table__.outerjoin(join, join.c.rid == m.id)
         inner = sa.select(m.id.label("id"), sa.cast(key, sa.Float).label("k")).select_from(source).where(*conds).subquery("hits")
         page = sa.select(inner.c.id, inner.c.k)
@@ -385,53 +406,101 @@ class SqlBackend(SearchBackend):
             else:
                 page = page.where(sa.or_(inner.c.k > k, sa.and_(inner.c.k == k, inner.c.id > last)))
         order = (inner.c.k.desc(), inner.c.id.desc()) if descending else (inner.c.k.asc(), inner.c.id.asc())
-        page = page.order_by(*order).limit(q.size)
+        top = page.order_by(*order).limit(q.size).subquery("top")
+        order = (top.c.k.desc(), top.c.id.desc()) if descending else (top.c.k.asc(), top.c.id.asc())
+        with_docs = sa.select(top.c.id, top.c.k, m.doc).join_from(top, m, m.id == top.c.id).order_by(*order)
         with self.db.unit_of_work() as session:
-            rows = session.execute(page).all()
-            total = session.scalar(sa.select(sa.func.count()).select_from(inner)) or 0
-            docs = dict(session.execute(sa.select(m.id, m.doc).where(m.id.in_([r.id for r in rows]))).all()) if rows else {}
-            facets = self._facets(session, q, conds) if q.facets else {}
-        hits = [(docs[r.id], (r.k if sort == "relevance" else 1.0), [r.k, r.id]) for r in rows if r.id in docs]
+            rows = session.execute(with_docs).all()
+            if q.facets:
+                total, facets = self._facets(session, q, base, owned)
+            else:
+                facets = {}
+                if q.after is None and len(rows) < q.size:
+                    total = len(rows)  # the first page holds every hit: no need to count
+                else:
+                    total = session.scalar(sa.select(sa.func.count()).select_from(inner)) or 0
+        hits = [(r.doc, (r.k if sort == "relevance" else 1.0), [r.k, r.id]) for r in rows]
         return RawResult(total=total, hits=hits, facets=facets)
 
-    def _facets(self, session: Session, q: Query, conds: list) -> dict[str, list[tuple[str, int]]]:
+    def _facets(self, session: Session, q: Query, base: list, owned: dict[str, Any]) -> tuple[int, dict[str, list[tuple[str, int]]]]:
+        """The total and every facet in one statement over one pass of the filters.
+
+        The filtered set is a CTE of the documents that pass every condition no facet owns and
+        fail at most one facet's own filter, with a 0/1 flag per active facet filter. Each facet
+        then counts the rows whose *other* flags are all set (disjunctive facets: a facet's own
+        filter does not narrow its counts); the total counts rows with every flag set. Term
+        facets are GROUP BY arms of a UNION ALL; the range facets are sums in one extra arm.
+        """
         m = MODELS[q.kind]
-        filtered = sa.select(m.id).where(*conds)
-        if self.dialect == "sqlite":
-            # Evaluate the filters once into a temporary table; every facet then groups that set.
-            session.execute(sa.text("CREATE TEMP TABLE IF NOT EXISTS search_hits (id INTEGER PRIMARY KEY)"))
-            session.execute(sa.text("DELETE FROM search_hits"))
-            session.execute(sa.insert(sa.table("search_hits", sa.column("id"))).from_select(["id"], filtered))
-            filtered = sa.select(sa.column("id", sa.Integer)).select_from(sa.table("search_hits"))
-            conds = [m.id.in_(filtered)]
-        out: dict[str, list[tuple[str, int]]] = {}
-        for name, column_name in TERM_FACET_FIELDS.items():
-            if not hasattr(m, column_name):
-                continue
-            column = getattr(m, column_name)
-            stmt = (
-                sa.select(column, sa.func.count()).where(*conds, column.is_not(None))
-                .group_by(column).order_by(sa.func.count().desc(), column).limit(TERM_FACET_SIZE)
+        names = list(owned)
+        flag_names = {name: f"f_{i}" for i, name in enumerate(names)}
+        facet_names = VACANCY_FACETS if q.kind == "vacancy" else RESUME_FACETS
+        term_fields = {name: column for name, column in TERM_FACET_FIELDS.items() if name in facet_names and hasattr(m, column)}
+        range_columns = ("salary_min", "salary_max", "published_at", "lat", "lon") + (
+            ("min_experience_months", "accessible") if q.kind == "vacancy" else ("experience_months", "willing_to_relocate", "birth_date")
+        )
+        columns = [m.id] + [getattr(m, c) for c in dict.fromkeys([*term_fields.values(), *range_columns])]
+        flags = [sa.case((owned[name], 1), else_=0).label(flag_names[name]) for name in names]
+        where = list(base)
+        if len(names) > 1:
+            # Rows failing two or more facet filters count nowhere: leave them out early.
+            where.append(sum((sa.case((owned[name], 0), else_=1) for name in names), sa.literal(0)) <= 1)
+        hits = sa.select(*columns, *flags).where(*where).cte("facet_hits")
+
+        def others(facet: str | None):
+            parts = [hits.c[flag] == 1 for name, flag in flag_names.items() if name != facet]
+            return sa.and_(*parts) if parts else sa.true()
+
+        buckets = self._range_buckets(q, hits.c)
+        number = sa.BigInteger
+        range_sums = [
+            sa.func.coalesce(sa.func.sum(sa.case((sa.and_(cond, others(key.split("__")[0])), 1), else_=0)), 0).label(f"r_{i}")
+            for i, (key, cond) in enumerate(buckets)
+        ]
+        no_ranges = [sa.cast(sa.null(), number).label(f"r_{i}") for i in range(len(buckets))]
+        arms = [sa.select(
+            sa.cast(sa.literal(""), sa.String).label("facet"), sa.cast(sa.null(), sa.String).label("value"),
+            sa.func.coalesce(sa.func.sum(sa.case((others(None), 1), else_=0)), 0).label("n"), *range_sums,
+        ).select_from(hits)]
+        for name, column_name in term_fields.items():
+            column = hits.c[column_name]
+            count = sa.func.count()
+            grouped = (
+                sa.select(sa.cast(sa.literal(name), sa.String).label("facet"), sa.cast(column, sa.String).label("value"),
+                          count.label("n"), *no_ranges)
+                .where(column.is_not(None), others(name))
+                .group_by(column).order_by(count.desc(), column).limit(TERM_FACET_SIZE)
+                .subquery()
             )
-            out[name] = [(str(v), c) for v, c in session.execute(stmt)]
+            arms.append(sa.select(grouped))
         for name, field_name in MULTI_FACET_FIELDS.items():
-            stmt = (
-                sa.select(DocTerm.value, sa.func.count())
-                .where(DocTerm.kind == q.kind, DocTerm.field == field_name, DocTerm.doc_id.in_(filtered))
-                .group_by(DocTerm.value).order_by(sa.func.count().desc(), DocTerm.value).limit(TERM_FACET_SIZE)
+            if name not in facet_names:
+                continue
+            count = sa.func.count()
+            on = sa.and_(DocTerm.doc_id == hits.c.id, DocTerm.kind == q.kind, DocTerm.field == field_name)
+            grouped = (
+                sa.select(sa.cast(sa.literal(name), sa.String).label("facet"), DocTerm.value.label("value"), count.label("n"), *no_ranges)
+                .select_from(hits.join(DocTerm, on)).where(others(name))
+                .group_by(DocTerm.value).order_by(count.desc(), DocTerm.value).limit(TERM_FACET_SIZE)
+                .subquery()
             )
-            out[name] = [(str(v), c) for v, c in session.execute(stmt)]
-        ranges = self._range_buckets(q, m)
-        if ranges:
-            row = session.execute(
-                sa.select(*[sa.func.sum(sa.case((cond, 1), else_=0)).label(key) for key, cond in ranges]).where(*conds)
-            ).one()
-            for (key, _), value in zip(ranges, row, strict=True):
-                facet, bucket = key.split("__")
-                out.setdefault(facet, []).append((bucket, int(value or 0)))
-        return out
+            arms.append(sa.select(grouped))
+        rows = session.execute(sa.union_all(*arms)).all()
+        total = 0
+        out: dict[str, list[tuple[str, int]]] = {name: [] for name in [*term_fields, *MULTI_FACET_FIELDS] if name in facet_names}
+        for row in rows:
+            facet, value, count = row[0], row[1], int(row[2] or 0)
+            if facet:
+                out.setdefault(facet, []).append((value, count))
+                continue
+            total = count
+            for (key, _), value_ in zip(buckets, row[3:], strict=True):
+                facet_name, bucket = key.split("__")
+                out.setdefault(facet_name, []).append((bucket, int(value_ or 0)))
+        return total, out
 
     def _range_buckets(self, q: Query, m) -> list[tuple[str, Any]]:
+        """``facet__value`` keys and their conditions over ``m`` (a model or the facet CTE's columns)."""
         buckets: list[tuple[str, Any]] = []
         if q.kind == "vacancy":
             buckets += [(f"min_experience__{s}", m.min_experience_months <= s) for s in VACANCY_EXPERIENCE_STEPS]
@@ -449,5 +518,5 @@ class SqlBackend(SearchBackend):
         buckets += [("with_salary__true", m.salary_max.is_not(None))]
         buckets += [(f"published_since__{d}", m.published_at >= q.now - dt.timedelta(days=d)) for d in PUBLISHED_STEPS]
         if q.lat is not None:
-            buckets += [(f"radius_km__{r}", self._distance2(q) <= (r / KM_PER_DEGREE) ** 2) for r in RADIUS_STEPS]
+            buckets += [(f"radius_km__{r}", self._distance2(q, m) <= (r / KM_PER_DEGREE) ** 2) for r in RADIUS_STEPS]
         return buckets

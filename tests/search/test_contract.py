@@ -106,7 +106,7 @@ def test_facets_count_the_filtered_result(service, fixture_data):
     result = service.search_vacancies({"region": ALMATY_REGION})
     assert result.total == 4
     assert _facet(result, "occupation") == {"8332": 1, "2341": 1, "7212": 1, "2411": 1}
-    assert _facet(result, "region") == {ALMATY_REGION: 4}
+    assert _facet(result, "region") == {ALMATY_REGION: 4, "710000000": 2}  # its own filter does not narrow it
     assert _facet(result, "kind") == {"regular": 3, "public_works": 1}
     assert _facet(result, "working_regime") == {"day": 3, "night": 1}
     assert _facet(result, "licence") == {"C": 1}
@@ -121,6 +121,37 @@ def test_facets_count_the_filtered_result(service, fixture_data):
     assert "radius_km" not in result.facets
     labels = {item["value"]: item["label"] for item in result.facets["occupation"]}
     assert labels["8332"] and labels["8332"] != "8332"
+
+
+def test_facet_counts_ignore_their_own_filter(service, fixture_data):
+    """Each facet applies every other filter but not its own, so a visitor can widen a choice."""
+    result = service.search_vacancies({"region": ALMATY_REGION, "occupation": "2411", "salary_from": 300000})
+    assert result.total == 0  # the Almaty accountant earns at most 180k
+    # region: accountants (2411) from 300k anywhere = the Astana 1C accountant.
+    assert _facet(result, "region") == {"710000000": 1}
+    # occupation: Almaty from 300k = the truck driver (350k) and the welder (400k).
+    assert _facet(result, "occupation") == {"8332": 1, "7212": 1}
+    # salary_from: Almaty accountants at any salary = the 150-180k one.
+    assert _facet(result, "salary_from") == {"100000": 1, "200000": 0, "300000": 0, "500000": 0, "1000000": 0}
+    # Facets without a filter of their own apply all three.
+    assert _facet(result, "with_salary") == {"true": 0}
+
+    result = service.search_vacancies({"licence": "B", "published_since": "3"})
+    assert fixture_data.keys_of(h["id"] for h in result.hits) == {"v_kk_driver"}
+    assert _facet(result, "licence") == {"B": 1, "C": 1}
+    assert _facet(result, "published_since") == {"1": 1, "3": 1, "7": 1, "30": 1}
+    assert _facet(result, "region") == {"710000000": 1}
+
+    employer = fixture_data.actors["employer"]
+    result = service.search_resumes({"age_from": 30, "licence": "C"}, employer)
+    assert fixture_data.keys_of((h["id"] for h in result.hits), "r_") == {"r_truck", "r_taxi"}
+    # age: licence C at any age = r_truck (36) and r_taxi (34).
+    assert _facet(result, "age")["25-34"] == 1 and _facet(result, "age")["35-44"] == 1
+    # licence: 30 or older with any licence = r_truck (C) and r_taxi (B, C).
+    assert _facet(result, "licence") == {"B": 1, "C": 2}
+    result = service.search_resumes({"age_to": 30}, employer)
+    assert fixture_data.keys_of((h["id"] for h in result.hits), "r_") == {"r_kk_driver"}
+    assert _facet(result, "age")["25-34"] == 2 and _facet(result, "age")["35-44"] == 1
 
 
 def test_radius_facet_and_distance_sort(service, fixture_data):
