@@ -179,7 +179,16 @@ class SqlBackend(SearchBackend):
             if not sane:
                 session.rollback()
                 return {"kind": kind, "indexed": count, "expected": expected, "previous": before, "swapped": False}
+            self._analyze(session, kind)
         return {"kind": kind, "indexed": count, "expected": expected, "previous": before, "swapped": True}
+
+    def _analyze(self, session: Session, kind: str) -> None:
+        """Fresh planner statistics in the rebuild's transaction (SQLite samples at most 1,000 rows per index)."""
+        conn = session.connection()
+        if self.dialect == "sqlite":
+            conn.exec_driver_sql("PRAGMA analysis_limit = 1000")
+        for table in (MODELS[kind].__tablename__, DocTerm.__tablename__):
+            conn.exec_driver_sql(f"ANALYZE {table}")
 
     def reset(self) -> None:
         with self.db.unit_of_work() as session:
