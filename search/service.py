@@ -97,7 +97,7 @@ class SearchService:
             raise deny(_l("Sign in as an employer, agency or employment centre to search candidates."))
         if actor.is_admin:
             return Visibility(everything=True)
-        require_scope(actor, "read-resumes")
+        require_scope(actor, "resumes:read")
         if actor.role == AccountRole.SEEKER or actor.organisation is None:
             raise deny(_l("Candidate search is for employers, agencies and employment centres."))
         return Visibility(

@@ -79,12 +79,19 @@ def words(text: str) -> list[str]:
     return [w for w in WORD_RE.findall(normalise(text or "")) if w not in stops]
 
 
+# The endings by length, longest first: one set lookup per length instead of an endswith per ending.
+KK_SUFFIXES_BY_LENGTH = tuple(
+    (n, frozenset(s for s in KK_SUFFIXES if len(s) == n)) for n in sorted({len(s) for s in KK_SUFFIXES}, reverse=True)
+)
+
+
 def _kk_stem(word: str) -> str:
-    # Strip at most three endings (e.g. жүргізу-ші-лер-ге), keeping a stem of 3+ letters.
+    # Strip at most three endings (e.g. жүргізу-ші-лер-ге), keeping a stem of 3+ letters; the
+    # longest matching ending goes first.
     for _ in range(3):
-        for suffix in KK_SUFFIXES:
-            if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-                word = word[: -len(suffix)]
+        for n, suffixes in KK_SUFFIXES_BY_LENGTH:
+            if len(word) - n >= 3 and word[-n:] in suffixes:
+                word = word[:-n]
                 break
         else:
             break

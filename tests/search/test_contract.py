@@ -154,6 +154,15 @@ def test_facet_counts_ignore_their_own_filter(service, fixture_data):
     assert _facet(result, "age")["25-34"] == 2 and _facet(result, "age")["35-44"] == 1
 
 
+def test_one_facet_filter_leaves_its_own_counts_whole(service, fixture_data):
+    """With a single facet filter its facet counts the whole unfiltered set; hits and total obey it."""
+    everything = service.search_vacancies({"size": 100})
+    result = service.search_vacancies({"region": ALMATY_REGION, "size": 100})
+    assert result.total == len(result.hits) == 4
+    assert _facet(result, "region") == _facet(everything, "region")
+    assert _facet(result, "kind") == {"regular": 3, "public_works": 1}
+
+
 def test_radius_facet_and_distance_sort(service, fixture_data):
     result = service.search_vacancies({"lat": ALMATY_POINT[0], "lon": ALMATY_POINT[1], "sort": "distance", "size": 100})
     assert _facet(result, "radius_km")["100"] == 4
