@@ -44,7 +44,15 @@ class Match:
 
 
 def _reason(condition: str, matched: bool, contribution: float, detail: Any) -> dict[str, Any]:
-    return {"condition": condition, "matched": matched, "contribution": round(contribution, 2), "detail": str(detail)}
+    # The detail stays a lazy string until the pair is among the results shown: a pool of
+    # 400 candidates would otherwise translate and format 4,000 sentences to keep 50.
+    return {"condition": condition, "matched": matched, "contribution": round(contribution, 2), "detail": detail}
+
+
+def _spelled(reasons: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    for reason in reasons:
+        reason["detail"] = str(reason["detail"])
+    return reasons
 
 
 def _occupation(v: dict, r: dict) -> dict[str, Any]:
@@ -134,12 +142,17 @@ def _hard(v: dict, r: dict) -> list[dict[str, Any]]:
     return reasons
 
 
-def explain(vacancy: dict[str, Any], resume: dict[str, Any]) -> tuple[float, list[dict[str, Any]]]:
-    """Score one pair; the reasons list hard conditions first (they held), then each soft one."""
+def _score(vacancy: dict[str, Any], resume: dict[str, Any]) -> tuple[float, list[dict[str, Any]]]:
     reasons = _hard(vacancy, resume) + [
         f(vacancy, resume) for f in (_occupation, _skills, _experience, _education, _languages, _salary, _schedule, _distance)
     ]
     return round(sum(r["contribution"] for r in reasons), 2), reasons
+
+
+def explain(vacancy: dict[str, Any], resume: dict[str, Any]) -> tuple[float, list[dict[str, Any]]]:
+    """Score one pair; the reasons list hard conditions first (they held), then each soft one."""
+    score, reasons = _score(vacancy, resume)
+    return score, _spelled(reasons)
 
 
 def passes_hard(vacancy: dict[str, Any], resume: dict[str, Any]) -> bool:
@@ -167,9 +180,11 @@ def _rank(pairs: list[tuple[dict, dict, int]], limit: int) -> list[Match]:
     for vacancy_doc, resume_doc, other_id in pairs:
         if not passes_hard(vacancy_doc, resume_doc):
             continue
-        score, reasons = explain(vacancy_doc, resume_doc)
+        score, reasons = _score(vacancy_doc, resume_doc)
         matches.append(Match(other_id, score, reasons, resume_doc if other_id == resume_doc["id"] else vacancy_doc))
     matches.sort(key=lambda m: (-m.score, m.id))
+    for match in matches[:limit]:
+        _spelled(match.reasons)
     return matches[:limit]
 
 
