@@ -199,7 +199,7 @@ class Batch:
 EMPLOYMENT_CHUNK = 5000  # pension matches read (and people notified) per transaction
 
 
-def employment_recorded(session: Session, message: dict[str, Any], after: int = 0, limit: int = EMPLOYMENT_CHUNK) -> Batch:
+def employment_recorded(session: Session, message: dict[str, Any], after: int = 0, limit: int | None = None) -> Batch:
     """The people a reconciliation run took off the register, one chunk of its matches at a time.
 
     Only people with an active account are told here (their centre's staff see everyone in the
@@ -208,6 +208,7 @@ def employment_recorded(session: Session, message: dict[str, Any], after: int = 
     """
     from exchange.pension.models import PensionMatch
 
+    limit = limit or EMPLOYMENT_CHUNK
     run_id = message["payload"].get("run_id") or message.get("aggregate_id")
     centre = aliased(Organisation)
     rows = session.execute(
