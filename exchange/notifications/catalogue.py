@@ -195,6 +195,32 @@ def _reconciliation(c: dict[str, Any]) -> Composed:
     )
 
 
+def _reconciliation_centre(c: dict[str, Any]) -> Composed:
+    return Composed(
+        gettext("Pension reconciliation: %(centre)s", centre=c.get("centre", "")),
+        gettext(
+            "The weekly reconciliation of pension contributions took %(deregistered)s people off the register of "
+            "%(centre)s: contributions show they are employed; %(through_platform)s of them found the job through "
+            "the platform. Open the run's report to see who they are and to follow up with those we could not notify.",
+            deregistered=c.get("deregistered", 0), centre=c.get("centre", ""), through_platform=c.get("through_platform", 0),
+        ),
+    )
+
+
+def _employment_recorded(c: dict[str, Any]) -> Composed:
+    contact = c.get("centre", "")
+    if c.get("centre_phone"):
+        contact = gettext("%(centre)s, phone %(phone)s", centre=contact, phone=c["centre_phone"])
+    return Composed(
+        gettext("New job recorded, registration closed"),
+        gettext(
+            "The pension fund reports contributions from %(employer)s since %(date)s. We closed your registration "
+            "as a job seeker and archived your resumes. If this is wrong, contact your employment centre: %(contact)s.",
+            employer=c.get("employer", ""), date=c.get("date", ""), contact=contact,
+        ),
+    )
+
+
 def _import_finished(c: dict[str, Any]) -> Composed:
     return Composed(
         gettext("Import finished"),
@@ -339,6 +365,10 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType("new_matching_vacancies", _l("New vacancies for my saved searches"), (INBOX, EMAIL, TELEGRAM), _matching_vacancies),
         EventType("new_matching_resumes", _l("New resumes for our saved searches"), (INBOX, EMAIL, TELEGRAM), _matching_resumes),
         EventType("reconciliation_result", _l("Pension reconciliation results"), (INBOX, EMAIL), _reconciliation),
+        EventType("reconciliation_centre_result", _l("Pension reconciliation results for our centre"), (INBOX, EMAIL),
+                  _reconciliation_centre),
+        EventType("employment_recorded", _l("A new job was recorded and my registration closed"), (INBOX, EMAIL, TELEGRAM, SMS),
+                  _employment_recorded),
         EventType("import_finished", _l("Import results"), (INBOX, EMAIL), _import_finished),
         EventType("organisation_message", _l("Messages from employers and agencies"), (INBOX, SMS, EMAIL, CALL), _organisation_message),
         EventType("layoff_submitted", _l("Layoff notices in our district"), (INBOX, EMAIL), _layoff_submitted),

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Flask
 
-from exchange.notifications.recipients import PLANNERS
+from exchange.notifications.recipients import BULK_PLANNERS, PLANNERS
 
 TOPICS = (*PLANNERS, "notification.created")
 QUEUE = "notify"  # the RQ queue its outbox deliveries run on (exchange.dispatch)
@@ -35,3 +35,12 @@ def handle(app: Flask, message: dict[str, Any]) -> None:
                 session, item.user_id, item.event_type, item.context, item.channels,
                 seeker_id=item.seeker_id, event_id=message["id"],
             )
+    bulk = BULK_PLANNERS.get(topic)
+    after: int | None = 0
+    while bulk is not None and after is not None:
+        # One transaction per chunk: a run of 100k people never holds one huge transaction,
+        # and a retry after a failure skips the chunks already done (their dedupe keys exist).
+        with state(app).db.unit_of_work() as session:
+            batch = bulk(session, message, after)
+            operations.notify_users(session, batch.event_type, batch.items)
+        after = batch.next_after

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from exchange.accounts.models import AccountRole, User
+from exchange.notifications.operations import Bulk
 from exchange.organisations.models import Membership, Organisation
 from exchange.resumes.models import Resume
 from exchange.seekers.models import SeekerProfile
@@ -161,11 +162,71 @@ def resume_expired(session: Session, message: dict[str, Any]) -> list[Planned]:
     return [Planned("resume_expired", ctx, seeker_id=seeker_id)] if seeker_id else []
 
 
+def _run_path(run_id: Any) -> str:
+    return f"/cabinet/pension/runs/{run_id}"  # the run's report (exchange.pension.views.run)
+
+
 def pension_reconciled(session: Session, message: dict[str, Any]) -> list[Planned]:
-    p = message["payload"]
-    ctx = {"employed": p.get("employed", p.get("matched", 0)), "deregistered": p.get("deregistered", 0), "run_id": p.get("run_id")}
-    admins = session.scalars(sa.select(User.id).where(User.role == AccountRole.ADMIN, User.active.is_(True)))
-    return [Planned("reconciliation_result", ctx, user_id=u) for u in admins]
+    """Administrators get the all-centres summary; staff of each centre with matches get their centre's."""
+    from exchange.pension.models import PensionRun
+
+    run_id = message["payload"].get("run_id") or message.get("aggregate_id")
+    run = session.get(PensionRun, run_id) if run_id else None
+    if run is None:
+        return []
+    ctx = {"employed": run.matched, "deregistered": run.seekers_deregistered, "through_platform": run.through_platform,
+           "run_id": run.id, "path": _run_path(run.id)}
+    admins = session.scalars(sa.select(User.id).where(User.role == AccountRole.ADMIN, User.active.is_(True)).order_by(User.id))
+    out = [Planned("reconciliation_result", ctx, user_id=u) for u in admins]
+    for row in run.by_centre or []:
+        if not row.get("deregistered"):
+            continue
+        centre_ctx = {"centre": _organisation_name(session, row["centre_id"]), "deregistered": row["deregistered"],
+                      "through_platform": row.get("through_platform", 0), "run_id": run.id, "path": _run_path(run.id)}
+        out += [Planned("reconciliation_centre_result", centre_ctx, user_id=u) for u in members_of(session, row["centre_id"])]
+    return out
+
+
+@dataclass
+class Batch:
+    """One chunk of a bulk notification (see :data:`BULK_PLANNERS`): who, what, and where to go on."""
+
+    event_type: str
+    items: list[Bulk]
+    next_after: int | None  # cursor for the next chunk; None when this was the last
+
+
+EMPLOYMENT_CHUNK = 5000  # pension matches read (and people notified) per transaction
+
+
+def employment_recorded(session: Session, message: dict[str, Any], after: int = 0, limit: int | None = None) -> Batch:
+    """The people a reconciliation run took off the register, one chunk of its matches at a time.
+
+    Only people with an active account are told here (their centre's staff see everyone in the
+    run's report and reach the others). Keyed by registration: a retried or re-delivered event,
+    or a later run, adds nothing for a registration already told.
+    """
+    from exchange.pension.models import PensionMatch
+
+    limit = limit or EMPLOYMENT_CHUNK
+    run_id = message["payload"].get("run_id") or message.get("aggregate_id")
+    centre = aliased(Organisation)
+    rows = session.execute(
+        sa.select(PensionMatch.id, PensionMatch.registration_id, PensionMatch.employer_name, PensionMatch.period,
+                  SeekerProfile.user_id, centre.name, centre.phone)
+        .join(SeekerProfile, SeekerProfile.id == PensionMatch.seeker_id)
+        .join(User, User.id == SeekerProfile.user_id)
+        .join(centre, centre.id == PensionMatch.centre_id)
+        .where(PensionMatch.run_id == run_id, PensionMatch.id > after, User.active.is_(True))
+        .order_by(PensionMatch.id).limit(limit)
+    ).all()
+    items = [
+        Bulk(user_id, {"employer": employer, "date": period.strftime("%d.%m.%Y"), "centre": centre_name,
+                       "centre_phone": phone or "", "path": "/cabinet/resumes/"},
+             f"employment_recorded:r{registration_id}")
+        for _, registration_id, employer, period, user_id, centre_name, phone in rows
+    ]
+    return Batch("employment_recorded", items, rows[-1][0] if len(rows) == limit else None)
 
 
 def import_finished(session: Session, message: dict[str, Any]) -> list[Planned]:
@@ -272,6 +333,12 @@ PLANNERS: dict[str, Callable[[Session, dict[str, Any]], list[Planned]]] = {
     "training.refused": training_changed,
 }
 
+# Topics whose recipients may number in the hundreds of thousands: the consumer takes their
+# notifications chunk by chunk (one transaction each) through the bulk path ``notify_users``.
+BULK_PLANNERS: dict[str, Callable[..., Batch]] = {
+    "pension.reconciled": employment_recorded,
+}
+
 # Topics emitted in the code that are not planned here, each for a stated reason: nobody
 # needs telling, or another consumer tells them (tests/notifications/test_catalogue.py
 # checks that every topic emitted in the code is planned above or listed here).
@@ -292,7 +359,8 @@ NOT_PLANNED: dict[str, str] = {
     "resume.hidden": "the person's own act",
     "resume.archived": "the person's own act; expiry is told through resume.expired",
     "seeker.registered": "done with the person at the centre's desk",
-    "seeker.deregistered": "done by the centre with the person, or told through the pension reconciliation",
+    "seeker.deregistered": "a centre's manual deregistration is done with the person at the desk; "
+                           "pension reconciliation is told in bulk from pension.reconciled (employment_recorded)",
     "account.activated": "the person's own act or an administrator's; shown on the page",
     "account.created": "the person just signed up",
     "account.deactivated": "administrators' act; the account can no longer read messages",

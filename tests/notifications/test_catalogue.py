@@ -20,6 +20,7 @@ CONTEXT = {
     "subscription_id": 7, "unsubscribe_path": "/subscriptions/unsubscribe/x",
     "people": 12, "date": "01.02.2027", "jobs": 7, "year": 2027, "quarter": 2, "person": "Бекова Асель", "number": 15,
     "reason": "Нет мест", "url": "https://hooks.example.kz/in", "failures": 10,
+    "employer": "ТОО «Жаңа Жұмыс»", "centre": "ХЖО Алмалы", "centre_phone": "+77272500000", "through_platform": 1,
 }
 
 
