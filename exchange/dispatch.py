@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -112,11 +112,6 @@ def consumer_named(name: str) -> Consumer | None:
 
 def consumers_of(topic: str, among: Iterable[Consumer] | None = None) -> list[Consumer]:
     return [c for c in (consumers() if among is None else among) if c.wants(topic)]
-
-
-def consumers_for(topic: str) -> list[Callable]:
-    """The handlers of a topic (kept for callers that only need the functions)."""
-    return [importlib.import_module(c.name).handle for c in consumers_of(topic)]
 
 
 def _chunks(ids: list[int]) -> Iterable[list[int]]:

@@ -66,7 +66,7 @@ def test_micro_batch_matches_many_documents_with_few_queries(app, db, monkeypatc
     _org, employer = factories.employer(db)
     db.commit()
     monkeypatch.setattr("exchange.subscriptions.consumers.handle", lambda app, message: None)  # collect a batch first
-    monkeypatch.setattr("exchange.dispatch.consumers_for", _without_subscriptions(monkeypatch))
+    monkeypatch.setattr("exchange.dispatch.consumers", _without_subscriptions(monkeypatch))
     made = [factories.vacancy(db, employer, title=f"Водитель {n}") for n in range(4)]
     db.commit()
     matching.enqueue(db, SubscriptionKind.VACANCIES, [v.id for v in made])
@@ -81,14 +81,15 @@ def test_micro_batch_matches_many_documents_with_few_queries(app, db, monkeypatc
 
 
 def _without_subscriptions(monkeypatch):
+    """The consumer list without the subscriptions consumer, so new documents wait for a batch."""
     from exchange import dispatch
 
-    original = dispatch.consumers_for
+    original = dispatch.consumers
 
-    def consumers_for(topic):
-        return [h for h in original(topic) if h.__module__ != "exchange.subscriptions.consumers"]
+    def consumers():
+        return [c for c in original() if c.name != "exchange.subscriptions.consumers"]
 
-    return consumers_for
+    return consumers
 
 
 def test_daily_digest_collects_matches_once_a_day(app, db):
@@ -137,7 +138,7 @@ def _batch_of_drivers(app, db, monkeypatch, count: int) -> list[int]:
     """Publish ``count`` vacancies without matching them yet, then queue them as one micro-batch."""
     _org, employer = factories.employer(db)
     db.commit()
-    monkeypatch.setattr("exchange.dispatch.consumers_for", _without_subscriptions(monkeypatch))
+    monkeypatch.setattr("exchange.dispatch.consumers", _without_subscriptions(monkeypatch))
     made = [factories.vacancy(db, employer, title=f"Водитель {n}") for n in range(count)]
     db.commit()
     matching.enqueue(db, SubscriptionKind.VACANCIES, [v.id for v in made])
