@@ -8,6 +8,10 @@ register (registered 60 days ago) with a published resume each, and a feed of R 
 have a contribution paid after registering, the rest only older ones or none, plus rows
 for people who are not on the exchange and 0.1 % bad rows. Prints import throughput,
 reconciliation wall time and peak memory.
+
+``--with-applications N`` gives N of the people who will be matched open applications
+(``--applications-each`` each: responses and referrals in new/viewed/interview states, to
+as many vacancies of one employer), which the run then withdraws with history and events.
 """
 
 from __future__ import annotations
@@ -56,6 +60,44 @@ def build_world(app, seekers: int, iins: list[str]) -> None:
             "'[]', '[]', '[]', 0, false FROM seeker_profiles"),
             {"now": now, "until": now + dt.timedelta(days=30)})
         session.execute(__import__("sqlalchemy").text("ANALYZE"))
+
+
+def add_applications(app, people: int, each: int) -> int:
+    """Open applications for the first ``people`` seekers (the ones the feed matches), ``each`` per person."""
+    import sqlalchemy as sa
+
+    from exchange.app import state
+    from exchange.db import utcnow
+    from exchange.vacancies.models import Vacancy, VacancyStatus
+
+    now = utcnow()
+    with state(app).db.unit_of_work() as session:
+        employer_id = session.execute(sa.text(
+            "INSERT INTO organisations (kind, name, bin, kato_code, active, created_at, updated_at) "
+            "VALUES ('employer', 'ТОО «Бенчмарк»', '990540000011', '751210000', true, :now, :now) RETURNING id"),
+            {"now": now}).scalar_one()
+        vacancies = [Vacancy(organisation_id=employer_id, title=f"Водитель {i}", description="Перевозка грузов.",
+                             occupation_code="8332", kato_code="751210000", min_experience_months=0, languages=[],
+                             driving_licences=[], skills=[], positions=1, positions_filled=0, accessible=False,
+                             status=VacancyStatus.PUBLISHED, view_count=0, published_at=now)
+                     for i in range(each)]
+        session.add_all(vacancies)
+        session.flush()
+        centre_id = session.scalar(sa.text("SELECT id FROM organisations WHERE kind = 'centre' ORDER BY id LIMIT 1"))
+        states = ["new", "viewed", "interview"]
+        for i, vacancy in enumerate(vacancies):
+            origin = "referral" if i % 2 else "response"
+            session.execute(sa.text(
+                "INSERT INTO applications (resume_id, vacancy_id, seeker_id, organisation_id, origin, state, centre_id, "
+                "referral_sent_at, answer_due_at, consent_at, created_at, updated_at, version) "
+                "SELECT r.id, :vacancy, r.seeker_id, :employer, :origin, :state, :centre, :sent, :due, :now, :now, :now, 1 "
+                "FROM resumes r WHERE r.seeker_id IN (SELECT id FROM seeker_profiles ORDER BY id LIMIT :people)"),
+                {"vacancy": vacancy.id, "employer": employer_id, "origin": origin, "state": states[i % len(states)],
+                 "centre": centre_id if origin == "referral" else None, "now": now, "people": people,
+                 "sent": now if origin == "referral" else None,
+                 "due": now + dt.timedelta(days=3) if origin == "referral" else None})
+        session.execute(sa.text("ANALYZE applications"))
+    return people * each
 
 
 def write_feed(path: Path, rows: int, iins: list[str], seekers: int, seed: int) -> int:
@@ -140,6 +182,9 @@ def main() -> None:
     parser.add_argument("--schema", default=f"bench_pension_{os.getpid()}")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="Keep the schema for inspection.")
+    parser.add_argument("--with-applications", type=int, default=0, metavar="N",
+                        help="Give N of the people the run will match open applications (at most seekers/5).")
+    parser.add_argument("--applications-each", type=int, default=3, help="Open applications per such person.")
     parser.add_argument("--explain", metavar="FILE", help="Before the timed run, write each reconciliation "
                         "statement's EXPLAIN (ANALYZE, BUFFERS) to FILE (a rolled-back dry run).")
     args = parser.parse_args()
@@ -154,6 +199,9 @@ def main() -> None:
         iins = valid_iins(args.seekers + extra)
         with timed("setup_s", figures):
             build_world(app, args.seekers, iins)
+            if args.with_applications:
+                people = min(args.with_applications, args.seekers // 5)
+                figures["open_applications"] = add_applications(app, people, args.applications_each)
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "feed.csv"
             figures["expected_matches"] = write_feed(path, args.rows, iins, args.seekers, args.seed)
@@ -170,6 +218,7 @@ def main() -> None:
             run = jobs.run_reconciliation(app, trigger="bench", actor=Actor.system("bench"))
         figures.update({k: run[k] for k in ("matched", "seekers_deregistered", "employments_created",
                                             "resumes_archived")})
+        figures["applications_closed"] = run.get("applications_closed")
         with timed("rerun_s", figures):
             again = jobs.run_reconciliation(app, trigger="bench", actor=Actor.system("bench"))
         figures["rerun_deregistered"] = again["seekers_deregistered"]

@@ -92,5 +92,65 @@ def emit(
     )
     session.add(event)
     session.flush([event])
-    session.info.setdefault("outbox_pending", []).append(event.id)
+    track(session, [event.id])
     return event
+
+
+# --- bulk emission ---------------------------------------------------------------------
+# The one place that knows about the after-commit list (``session.info["outbox_pending"]``,
+# read by :mod:`exchange.db` after commit): bulk writers insert their rows with these helpers.
+
+COLUMNS = ("topic", "aggregate_type", "aggregate_id", "payload", "actor_user_id", "created_at", "attempts")
+
+
+def track(session: Session, ids: Any) -> list[int]:
+    """Queue already-inserted outbox rows for dispatch after this session commits."""
+    ids = [int(i) for i in ids]
+    session.info.setdefault("outbox_pending", []).extend(ids)
+    return ids
+
+
+def pending_count(session: Session) -> int:
+    """How many events this session has queued so far (a mark for :func:`untrack_since`)."""
+    return len(session.info.get("outbox_pending", []))
+
+
+def untrack_since(session: Session, mark: int) -> None:
+    """Forget the events queued after ``mark`` (their savepoint was rolled back)."""
+    pending = session.info.get("outbox_pending")
+    if pending is not None:
+        del pending[mark:]
+
+
+def emit_many(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert many events in few statements (executemany); each row takes :func:`emit`'s arguments.
+
+    Returns the new ids in the order of ``rows``.
+    """
+    if not rows:
+        return []
+    now = utcnow()
+    values = [
+        {
+            "topic": row["topic"], "aggregate_type": row["aggregate_type"], "aggregate_id": row.get("aggregate_id"),
+            "payload": row.get("payload") or {}, "actor_user_id": row.get("actor_user_id"),
+            "created_at": row.get("created_at") or now, "attempts": 0,
+        }
+        for row in rows
+    ]
+    result = session.execute(sa.insert(OutboxEvent).returning(OutboxEvent.id, sort_by_parameter_order=True), values)
+    return track(session, result.scalars().all())
+
+
+def emit_from_select(session: Session, select: sa.Select | sa.TextClause, params: dict[str, Any] | None = None) -> list[int]:
+    """INSERT INTO outbox_events … SELECT: one event per row of ``select``.
+
+    ``select`` yields the columns of :data:`COLUMNS` in that order (a SQLAlchemy select, or
+    text SQL with ``params``). Returns the new ids.
+    """
+    if isinstance(select, sa.TextClause):
+        select = select.columns()  # a textual SELECT keeps its typed bind parameters
+    table = OutboxEvent.__table__
+    stmt = sa.insert(table).from_select(list(COLUMNS), select).returning(table.c.id)
+    ids = list(session.scalars(stmt, params or {}))
+    return track(session, ids)

@@ -16,7 +16,7 @@ from flask import Flask
 from rq.job import Job
 from sqlalchemy.orm import Session
 
-from exchange import audit, dispatch
+from exchange import audit, dispatch, outbox
 from exchange.accounts.models import AccountRole
 from exchange.app import state
 from exchange.auth import Actor, require_role
@@ -170,7 +170,7 @@ def redeliver_event(session: Session, actor: Actor, event_id: int) -> OutboxEven
     event = _event(session, event_id)
     event.attempts = 0
     event.last_error = None
-    session.info.setdefault("outbox_pending", []).append(event.id)
+    outbox.track(session, [event.id])
     audit.record(session, actor, "outbox.redeliver", "outbox_event", event.id, topic=event.topic)
     return event
 

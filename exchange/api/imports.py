@@ -251,13 +251,6 @@ def _run_line(session: Session, importer, actor: Actor, record: Any, known: dict
     return importer(session, actor, record, known)
 
 
-def _forget_events_since(session: Session, mark: int) -> None:
-    """Outbox ids recorded inside a rolled-back savepoint are gone: do not hand them to the dispatcher."""
-    pending = session.info.get("outbox_pending")
-    if pending is not None:
-        del pending[mark:]
-
-
 class _WriteCounter:
     """Counts the statements other than SELECT sent on the batch's connection.
 
@@ -287,7 +280,7 @@ def _run_chunk(
     session: Session, importer, actor: Actor, chunk: list[tuple[int, Any]], known: dict[str, Any], writes: _WriteCounter
 ) -> tuple[int, int, list[dict[str, Any]]]:
     """(created, updated, errors) for a chunk of lines, each line all or nothing."""
-    mark = len(session.info.get("outbox_pending", []))
+    mark = outbox.pending_count(session)
     before = dict(known)
     savepoint = session.begin_nested()
     created = updated = 0
@@ -308,14 +301,14 @@ def _run_chunk(
         return created, updated, errors
     except _ChunkFailed:
         savepoint.rollback()
-        _forget_events_since(session, mark)
+        outbox.untrack_since(session, mark)  # the savepoint took those events with it
         known.clear()
         known.update(before)
     # Replay: one savepoint per line, so a bad line leaves nothing behind and the rest go in.
     created = updated = 0
     errors: list[dict[str, Any]] = []
     for number, record in chunk:
-        mark = len(session.info.get("outbox_pending", []))
+        mark = outbox.pending_count(session)
         external_id = record.get("external_id") if isinstance(record, dict) else None
         prior = known.get(external_id) if isinstance(external_id, str) else None
         savepoint = session.begin_nested()
@@ -327,7 +320,7 @@ def _run_chunk(
             savepoint.commit()
         except (DomainError, ValueError, TypeError) as exc:
             savepoint.rollback()
-            _forget_events_since(session, mark)
+            outbox.untrack_since(session, mark)  # the savepoint took those events with it
             if isinstance(external_id, str):
                 # A record this line created is rolled back with it; an earlier one stays known.
                 if prior is None:

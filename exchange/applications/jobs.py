@@ -15,10 +15,10 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from exchange import outbox
 from exchange.applications import states
 from exchange.applications.models import Application, ApplicationEvent, ApplicationOrigin, ApplicationState, EventKind
 from exchange.db import UTCDateTime, utcnow
-from exchange.outbox import OutboxEvent
 from exchange.timeutil import end_of_local_day, to_local
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ def remind_due_tomorrow(app: Flask, now: dt.datetime | None = None) -> dict[str,
     return result
 
 
-def _json(session: Session, **members: Any) -> sa.ColumnElement:
+def json_object(session: Session, **members: Any) -> sa.ColumnElement:
     """A JSON object built in SQL (jsonb_build_object on PostgreSQL, json_object on SQLite)."""
     pairs: list[Any] = []
     for key, column in members.items():
@@ -55,9 +55,9 @@ def _json(session: Session, **members: Any) -> sa.ColumnElement:
     return build(*pairs)
 
 
-def _payload(session: Session, a: Any, **extra: Any) -> sa.ColumnElement:
+def ids_payload(session: Session, a: Any, **extra: Any) -> sa.ColumnElement:
     """The ids every application event carries (see the cross-team interface)."""
-    return _json(
+    return json_object(
         session, application_id=a.id, origin=a.origin, vacancy_id=a.vacancy_id, resume_id=a.resume_id,
         seeker_id=a.seeker_id, organisation_id=a.organisation_id, centre_id=a.centre_id, **extra,
     )
@@ -80,12 +80,7 @@ def _emit(session: Session, topic: str, condition: sa.ColumnElement[bool], paylo
         sa.literal(topic), sa.literal("application"), Application.id, payload, sa.literal(None, sa.Integer),
         sa.literal(now, UTCDateTime()), sa.literal(0),
     ).where(condition)
-    stmt = sa.insert(OutboxEvent).from_select(
-        ["topic", "aggregate_type", "aggregate_id", "payload", "actor_user_id", "created_at", "attempts"], select
-    ).returning(OutboxEvent.id)
-    ids = list(session.scalars(stmt))
-    session.info.setdefault("outbox_pending", []).extend(ids)
-    return ids
+    return outbox.emit_from_select(session, select)
 
 
 def sweep_overdue(session: Session, now: dt.datetime) -> dict[str, Any]:
@@ -109,13 +104,13 @@ def sweep_overdue(session: Session, now: dt.datetime) -> dict[str, Any]:
             ["application_id", "kind", "from_state", "to_state", "data", "via", "created_at"],
             sa.select(
                 a.id, sa.literal(EventKind.TRANSITION.value), a.state, sa.literal(rejected),
-                _json(session, reason=sa.literal(AUTO_REJECT_REASON)), sa.literal("job"), sa.literal(now, UTCDateTime()),
+                json_object(session, reason=sa.literal(AUTO_REJECT_REASON)), sa.literal("job"), sa.literal(now, UTCDateTime()),
             ).where(overdue),
         )
     )
     ids = _emit(
         session, "referral.auto_rejected", overdue,
-        _payload(session, a, from_state=a.state, to_state=sa.literal(rejected), reason=sa.literal(AUTO_REJECT_REASON)), now,
+        ids_payload(session, a, from_state=a.state, to_state=sa.literal(rejected), reason=sa.literal(AUTO_REJECT_REASON)), now,
     )
     session.execute(
         sa.update(a).where(overdue)
@@ -135,6 +130,6 @@ def remind(session: Session, now: dt.datetime) -> dict[str, Any]:
     )
     if not _lock(session, due_soon):
         return {"reminded": 0}
-    ids = _emit(session, "referral.due_tomorrow", due_soon, _payload(session, a), now)
+    ids = _emit(session, "referral.due_tomorrow", due_soon, ids_payload(session, a), now)
     session.execute(sa.update(a).where(due_soon).values(reminded_at=now).execution_options(synchronize_session=False))
     return {"reminded": len(ids)}

@@ -8,6 +8,7 @@ the application's history and an outbox event for notifications.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -30,7 +31,7 @@ from exchange.applications.models import (
 )
 from exchange.applications.states import Side
 from exchange.auth import Actor, deny, require_org, require_scope
-from exchange.db import utcnow
+from exchange.db import UTCDateTime, utcnow
 from exchange.employment.models import Employment, EmploymentSource
 from exchange.errors import Conflict, NotFound, ValidationFailed, field_error
 from exchange.i18n import lazy_gettext as _l
@@ -559,23 +560,68 @@ def close_open_for_seeker(session: Session, seeker_id: int, reason: str, actor: 
 
     Called by other operations after their own permission checks.
     """
-    rows = list(session.scalars(
-        sa.select(Application).where(Application.seeker_id == seeker_id, Application.state.in_(states.OPEN_STATE_LIST))
-        .with_for_update().execution_options(populate_existing=True)
-    ))
+    ids = close_open_for_seekers(session, [seeker_id], reason, actor)
+    if not ids:
+        return []
+    return list(session.scalars(sa.select(Application).where(Application.id.in_(ids)).order_by(Application.id)))
+
+
+def close_open_for_seekers(
+    session: Session, seekers: Iterable[int] | sa.SelectBase, reason: str, actor: Actor
+) -> list[int]:
+    """Withdraw every open application of many people in three statements, whatever their number.
+
+    ``seekers`` is a collection of seeker ids or a one-column select of them (e.g. a
+    reconciliation run's matches). Each application gets what :func:`transition` would
+    write: a TRANSITION history entry and an ``application.changed`` event with the
+    usual ids, ``from_state``, ``to_state`` and ``reason``. Returns the closed ids.
+
+    The history insert locks the rows it reads (FOR UPDATE on PostgreSQL) and defines
+    the set: the event and the update touch only applications that have that entry,
+    so an application committed meanwhile by someone else is left alone rather than
+    closed without history. Called by other operations after their permission checks.
+    """
+    from exchange.applications.jobs import ids_payload, json_object
+
+    if not isinstance(seekers, sa.SelectBase):
+        seekers = sorted({int(s) for s in seekers})
+        if not seekers:
+            return []
+    a, e = Application, ApplicationEvent
     now = utcnow()
-    for application in rows:
-        current = application.state
-        application.state = ApplicationState.WITHDRAWN
-        application.closed_at = now
-        application.closed_reason = reason[:300]
-        session.flush()
-        _event(session, actor, application, EventKind.TRANSITION, from_state=current.value,
-               to_state=ApplicationState.WITHDRAWN.value, note=reason)
-        outbox.emit(session, "application.changed", "application", application.id,
-                    {**_ids(application), "from_state": current.value, "to_state": ApplicationState.WITHDRAWN.value,
-                     "reason": reason}, actor.user_id)
-    return rows
+    withdrawn = ApplicationState.WITHDRAWN.value
+    at = sa.literal(now, UTCDateTime())
+    open_of_seekers = sa.and_(a.seeker_id.in_(seekers), a.state.in_(states.OPEN_STATE_LIST))
+    session.execute(
+        sa.insert(e).from_select(
+            ["application_id", "kind", "from_state", "to_state", "note", "data", "actor_user_id",
+             "actor_organisation_id", "via", "created_at"],
+            sa.select(
+                a.id, sa.literal(EventKind.TRANSITION.value), a.state, sa.literal(withdrawn), sa.literal(reason, sa.Text),
+                json_object(session), sa.literal(actor.user_id, sa.Integer), sa.literal(actor.organisation_id, sa.Integer),
+                sa.literal(actor.via), at,
+            ).where(open_of_seekers).with_for_update(of=a),
+        )
+    )
+    recorded = sa.exists().where(
+        e.application_id == a.id, e.kind == EventKind.TRANSITION, e.to_state == withdrawn, e.created_at == at,
+        e.note == reason,
+    )
+    closing = sa.and_(open_of_seekers, recorded)
+    # The event reads the state each row leaves, so it goes before the update.
+    outbox.emit_from_select(session, sa.select(
+        sa.literal("application.changed"), sa.literal("application"), a.id,
+        ids_payload(session, a, from_state=a.state, to_state=sa.literal(withdrawn), reason=sa.literal(reason, sa.Text)),
+        sa.literal(actor.user_id, sa.Integer), at, sa.literal(0),
+    ).where(closing))
+    closed = session.scalars(
+        sa.update(a).where(closing)
+        .values(state=ApplicationState.WITHDRAWN, closed_at=now, closed_reason=reason[:300], updated_at=now,
+                version=a.version + 1)
+        .returning(a.id)
+        .execution_options(synchronize_session="fetch")
+    ).all()
+    return sorted(closed)
 
 
 # --- organisation stages -------------------------------------------------------------

@@ -404,7 +404,7 @@ def notify_users(session: Session, event_type: str, items: list[Bulk], now: dt.d
                "payload": {"notification_id": nid}, "actor_user_id": None, "created_at": now, "attempts": 0} for nid in ids]
     table = outbox.OutboxEvent.__table__
     pending = list(session.scalars(sa.insert(table).returning(table.c.id), events))
-    session.info.setdefault("outbox_pending", []).extend(pending)
+    outbox.track(session, pending)
     return ids
 
 

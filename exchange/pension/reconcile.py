@@ -28,6 +28,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from exchange import outbox
 from exchange.db import Base, UTCDateTime
 
 ATTRIBUTION_DAYS = 90
@@ -185,16 +186,7 @@ def close_registrations(session: Session, run_id: int, now: dt.datetime) -> int:
 
 def _insert_events(session: Session, select_sql: str, params: dict[str, Any]) -> list[int]:
     """INSERT INTO outbox_events … SELECT …, returning the new ids for after-commit dispatch."""
-    rows = session.execute(
-        _sql(
-            "INSERT INTO outbox_events (topic, aggregate_type, aggregate_id, payload, actor_user_id, created_at, attempts) "
-            f"{select_sql} RETURNING id"
-        ),
-        params,
-    )
-    ids = [row[0] for row in rows]
-    session.info.setdefault("outbox_pending", []).extend(ids)
-    return ids
+    return outbox.emit_from_select(session, _sql(select_sql), params)
 
 
 def archive_resumes(session: Session, run_id: int, now: dt.datetime) -> int:
@@ -236,27 +228,16 @@ def emit_deregistrations(session: Session, run_id: int, now: dt.datetime) -> int
 def close_applications(session: Session, run_id: int, actor) -> int:
     """Close open applications and referrals of the people matched in this run.
 
-    Goes through the applications module's own operation (its history and events),
-    but only for the few people who have something open — found with one query.
+    Through the applications module's own set-based operation (its history and events),
+    a fixed number of statements however many people were matched.
     """
     if not applications_available():
         return 0
-    from exchange.applications.operations import close_open_for_seeker
-    from exchange.applications.states import OPEN_STATE_LIST
+    from exchange.applications.operations import close_open_for_seekers
+    from exchange.pension.models import PensionMatch
 
-    seeker_ids = session.scalars(
-        sa.text(
-            "SELECT DISTINCT a.seeker_id FROM applications a "  # noqa: S608
-            "WHERE a.seeker_id IN (SELECT seeker_id FROM pension_matches WHERE run_id = :run_id) "
-            f"AND a.state IN ({', '.join(repr(s) for s in OPEN_STATE_LIST)})"
-        ),
-        {"run_id": run_id},
-    ).all()
-    closed = 0
-    for seeker_id in seeker_ids:
-        result = close_open_for_seeker(session, seeker_id, REASON, actor)
-        closed += len(result) if isinstance(result, (list, tuple, set)) else int(result or 0)
-    return closed
+    matched = sa.select(PensionMatch.seeker_id).where(PensionMatch.run_id == run_id)
+    return len(close_open_for_seekers(session, matched, REASON, actor))
 
 
 def summary(session: Session, run_id: int) -> tuple[int, list[dict[str, Any]]]:

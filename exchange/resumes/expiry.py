@@ -32,9 +32,9 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from exchange import outbox
 from exchange.app import state
 from exchange.db import Base, UTCDateTime, utcnow
-from exchange.outbox import OutboxEvent
 from exchange.resumes.models import Resume, Visibility
 
 REMIND_BEFORE = dt.timedelta(days=3)
@@ -64,13 +64,6 @@ def _due(now: dt.datetime):
         Resume.expired_at.is_(None),
         Resume.visibility != Visibility.ARCHIVED,
     )
-
-
-def _emit_many(session: Session, rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    ids = session.scalars(sa.insert(OutboxEvent).returning(OutboxEvent.id), rows).all()
-    session.info.setdefault("outbox_pending", []).extend(ids)
 
 
 def _iso_utc(column: str) -> str:
@@ -133,8 +126,7 @@ def _run_pg(session: Session, statement: str, params: dict[str, Any]) -> tuple[i
         *(sa.bindparam(name, type_=UTCDateTime()) for name in ("now", "until") if f":{name}" in statement)
     )
     count, ids = session.execute(clause, params).one()
-    ids = list(ids or [])
-    session.info.setdefault("outbox_pending", []).extend(ids)
+    ids = outbox.track(session, ids or [])
     return int(count), ids
 
 
@@ -156,7 +148,7 @@ def expire_batch(session: Session, now: dt.datetime, public_url: str = "", limit
                   Resume.expires_at, Resume.visibility)
         .where(Resume.id.in_(ids), Resume.expired_at == now)
     ).all()
-    _emit_many(session, [
+    outbox.emit_many(session, [
         {
             "topic": "resume.expired", "aggregate_type": "resume", "aggregate_id": r.id, "created_at": now,
             "payload": {
@@ -202,7 +194,7 @@ def remind_batch(session: Session, now: dt.datetime, public_url: str = "", limit
         [{"resume_id": r.id, "expires_at": r.expires_at, "sent_at": now} for r in rows],
     )
     remind = [r for r in rows if r.expires_at - r.published_at > REMIND_BEFORE]
-    _emit_many(session, [
+    outbox.emit_many(session, [
         {
             "topic": "resume.expiring", "aggregate_type": "resume", "aggregate_id": r.id, "created_at": now,
             "payload": {
