@@ -11,8 +11,9 @@ contribution names the employer. For each of them, in one transaction:
 3. the registration closed with reason "pension contributions"; the person departed;
 4. their resumes archived (events take them out of the portal and the index);
 5. their open applications and referrals closed with that reason;
-6. outbox events: ``seeker.deregistered`` per person (the seeker and the centre are
-   notified), ``resume.archived`` per resume, ``pension.reconciled`` per run.
+6. outbox events: ``seeker.deregistered`` per person, ``resume.archived`` per resume,
+   ``pension.reconciled`` per run — on that one the notifications consumer tells the people
+   (in bulk, from the run's matches) and each centre its own counts.
 
 "Through the platform": the person had an application or referral to an organisation
 with the same BIN within the 90 days before the contribution was paid.
