@@ -139,3 +139,10 @@ def _run_after_commit_hooks(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _forget_pending_events(session: Session) -> None:
     session.info.pop("outbox_pending", None)
+
+
+def chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    """Consecutive slices of at most ``size`` items (bounded IN lists and multi-row inserts:
+    SQLite caps the number of bound parameters in one statement)."""
+    for start in range(0, len(items), size):
+        yield items[start:start + size]

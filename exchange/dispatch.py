@@ -39,7 +39,7 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from exchange.db import utcnow
+from exchange.db import chunks, utcnow
 from exchange.outbox import OutboxDelivery, OutboxEvent
 
 log = logging.getLogger(__name__)
@@ -114,15 +114,10 @@ def consumers_of(topic: str, among: Iterable[Consumer] | None = None) -> list[Co
     return [c for c in (consumers() if among is None else among) if c.wants(topic)]
 
 
-def _chunks(ids: list[int]) -> Iterable[list[int]]:
-    for start in range(0, len(ids), _CHUNK):
-        yield ids[start:start + _CHUNK]
-
-
 def delivered(session: Session, event_ids: list[int]) -> dict[int, set[str]]:
     """Consumers that already handled each event."""
     done: dict[int, set[str]] = {}
-    for chunk in _chunks(event_ids):
+    for chunk in chunks(event_ids, _CHUNK):
         rows = session.execute(
             sa.select(OutboxDelivery.event_id, OutboxDelivery.consumer)
             .where(OutboxDelivery.event_id.in_(chunk), OutboxDelivery.delivered_at.is_not(None))
@@ -160,7 +155,7 @@ def plan(app: Flask, event_ids: list[int]) -> list[Pending]:
         .subquery()
     )
     with state(app).db.unit_of_work() as session:
-        for chunk in _chunks(sorted(set(event_ids))):
+        for chunk in chunks(sorted(set(event_ids)), _CHUNK):
             rows = session.execute(
                 sa.select(OutboxEvent, delivered_rows.c.consumer)
                 .outerjoin(delivered_rows, delivered_rows.c.event_id == OutboxEvent.id)

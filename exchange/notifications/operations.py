@@ -11,7 +11,6 @@ import datetime as dt
 import hashlib
 import secrets
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +21,7 @@ from sqlalchemy.orm import Session
 from exchange import outbox, schemas
 from exchange.accounts.models import User
 from exchange.auth import Actor, deny, require_org
-from exchange.db import utcnow
+from exchange.db import chunks, utcnow
 from exchange.errors import Conflict, NotFound, ValidationFailed, field_error
 from exchange.i18n import LOCALES
 from exchange.i18n import lazy_gettext as _l
@@ -306,11 +305,6 @@ IN_CHUNK = 5000  # ids per IN (...) list
 ROWS_CHUNK = 500  # rows per multi-row INSERT (keeps SQLite under its bound-parameter limit)
 
 
-def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
-
-
 def _insert_for(session: Session):
     from sqlalchemy.dialects import postgresql, sqlite
 
@@ -339,7 +333,7 @@ def notify_users(session: Session, event_type: str, items: list[Bulk], now: dt.d
     seekers: dict[int, Any] = {}
     prefs: dict[int, dict[str, Any]] = {}
     chats: dict[int, int] = {}
-    for chunk in _chunks(user_ids, IN_CHUNK):
+    for chunk in chunks(user_ids, IN_CHUNK):
         users.update((r.id, r) for r in session.execute(
             sa.select(User.id, User.locale, User.email, User.phone).where(User.id.in_(chunk))))
         seekers.update((r.user_id, r) for r in session.execute(
@@ -368,7 +362,7 @@ def notify_users(session: Session, event_type: str, items: list[Bulk], now: dt.d
     new_notifications = (insert(Notification.__table__).on_conflict_do_nothing(index_elements=["dedupe_key"])
                          .returning(Notification.__table__.c.id, Notification.__table__.c.dedupe_key))
     created: dict[str, int] = {}
-    for chunk in _chunks(wanted, ROWS_CHUNK):
+    for chunk in chunks(wanted, ROWS_CHUNK):
         rows = [{
             "user_id": item.user_id,
             "seeker_id": seekers[item.user_id].id if item.user_id in seekers else None,
