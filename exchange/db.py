@@ -13,9 +13,10 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import JSON, TypeDecorator
@@ -66,8 +67,10 @@ def utcnow() -> dt.datetime:
 
 
 def make_engine(url: str, echo: bool = False) -> Engine:
+    # JSON columns are read by the million in search rebuilds; orjson parses them several times
+    # faster than the standard library and gives the same Python values for what we store.
     if url.startswith("sqlite"):
-        engine = sa.create_engine(url, echo=echo, connect_args={"timeout": 30})
+        engine = sa.create_engine(url, echo=echo, connect_args={"timeout": 30}, json_deserializer=orjson.loads)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
@@ -86,7 +89,7 @@ def make_engine(url: str, echo: bool = False) -> Engine:
             conn.exec_driver_sql("BEGIN")
 
         return engine
-    return sa.create_engine(url, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    return sa.create_engine(url, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=10, json_deserializer=orjson.loads)
 
 
 AfterCommit = Callable[[list[int]], None]
@@ -146,3 +149,12 @@ def chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
     SQLite caps the number of bound parameters in one statement)."""
     for start in range(0, len(items), size):
         yield items[start:start + size]
+
+
+def id_in(session: Session, column: sa.ColumnElement[int], ids: list[int]) -> sa.ColumnElement[bool]:
+    """``column IN ids`` for long id lists. On PostgreSQL one array parameter (``= ANY(:ids)``):
+    thousands of separate bound parameters cost more to render and parse than the rows cost to
+    read. SQLite has no arrays; its driver takes plain parameters cheaply."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == sa.any_(sa.bindparam(None, list(ids), type_=ARRAY(sa.BigInteger)))
+    return column.in_(ids)

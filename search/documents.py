@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from exchange.classifiers import operations as classifiers
 from exchange.classifiers.models import Scheme
-from exchange.db import utcnow
+from exchange.db import id_in, utcnow
 from exchange.organisations.models import Organisation
 from exchange.resumes.models import EducationEntry, Resume, Visibility, WorkHistoryEntry
 from exchange.seekers.models import Registration, SeekerProfile
@@ -30,10 +30,14 @@ def _iso(value: dt.datetime | dt.date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+MEMO_KEY = "search_documents_memo"
+
+
 def _memo(session: Session, key: tuple, compute):
     """Classifier-derived values repeat across a batch (a few hundred codes for thousands of
-    rows): compute each once per session (one unit of work, i.e. one batch)."""
-    memo = session.info.setdefault("search_documents_memo", {})
+    rows): compute each once per session (one unit of work, i.e. one batch), or once per
+    rebuild when :func:`build` is handed a memo that outlives its batches."""
+    memo = session.info.setdefault(MEMO_KEY, {})
     try:
         return memo[key]
     except KeyError:
@@ -66,9 +70,11 @@ def _occupation_names(session: Session, code: str | None) -> list[str]:
 
 
 def _extra(session: Session, occupation_code: str | None, kato_code: str | None) -> str:
-    """Occupation names and place names (with parents) in every language, as one searchable text."""
-    return _memo(session, ("extra", occupation_code, kato_code), lambda: " ".join(
-        [*_occupation_names(session, occupation_code), *_names(session, Scheme.KATO, kato_code)]))
+    """Occupation names and place names (with parents) in every language, as one searchable text.
+    Each half is memoised by its own code: pairs of codes hardly repeat within a batch."""
+    occupation = _memo(session, ("occupation_text", occupation_code), lambda: " ".join(_occupation_names(session, occupation_code)))
+    place = _memo(session, ("place_text", kato_code), lambda: " ".join(_names(session, Scheme.KATO, kato_code)))
+    return f"{occupation} {place}" if occupation and place else occupation or place
 
 
 def _region_of(session: Session, kato_code: str | None) -> str | None:
@@ -183,37 +189,58 @@ def resume_document(
 
 
 # Rebuilds serialise a million rows: reading plain rows (attribute access like the models,
-# which is all the serializers use) is several times cheaper than building ORM objects.
+# which is all the serializers use) is several times cheaper than building ORM objects, and
+# reading only the columns the serializers use saves converting the rest (timestamps, JSON).
+# tests/search/test_documents.py checks these lists against documents built from the models.
+VACANCY_FIELDS = (
+    "id", "version", "status", "title", "description", "qualification", "skills", "occupation_code", "kato_code",
+    "lat", "lon", "salary_from", "salary_to", "employment_type", "schedule", "working_regime", "min_experience_months",
+    "education_level", "languages", "driving_licences", "accessible", "health_restrictions", "kind", "organisation_id",
+    "published_at",
+)
+RESUME_FIELDS = (
+    "id", "version", "seeker_id", "visibility", "title", "about", "skills", "occupation_code", "kato_code", "lat", "lon",
+    "desired_salary", "desired_employment_type", "desired_schedule", "desired_working_regime", "experience_months",
+    "education_level", "languages", "driving_licences", "accessibility_needs", "willing_to_relocate", "available_from",
+    "source_organisation_id", "published_at", "expires_at",
+)
+SEEKER_FIELDS = ("id", "user_id", "birth_date", "has_disability", "consent_publish_at", "departed_at")
+
+
+def _columns(model: Any, names: tuple[str, ...]) -> list[sa.Column]:
+    return [model.__table__.c[name] for name in names]
+
+
 def load_vacancies(session: Session, ids: list[int]) -> dict[int, Any]:
     session.flush()  # plain-row reads do not autoflush
-    rows = session.execute(sa.select(Vacancy.__table__).where(Vacancy.__table__.c.id.in_(ids)))
+    table = Vacancy.__table__
+    rows = session.execute(sa.select(*_columns(Vacancy, VACANCY_FIELDS)).where(id_in(session, table.c.id, ids))).all()
     return {v.id: v for v in rows}
-
-
-SEEKER_FIELDS = ("id", "user_id", "birth_date", "has_disability", "consent_publish_at", "departed_at")
 
 
 def load_resumes(session: Session, ids: list[int]) -> dict[int, Any]:
     """Resumes with ``seeker``, ``work_history`` and ``education`` attached, as the model has them."""
     session.flush()
-    resumes = list(session.execute(sa.select(Resume.__table__).where(Resume.__table__.c.id.in_(ids))))
+    table = Resume.__table__
+    resumes = session.execute(sa.select(*_columns(Resume, RESUME_FIELDS)).where(id_in(session, table.c.id, ids))).all()
     seeker_table = SeekerProfile.__table__
     seekers = {
         row.id: row for row in session.execute(
-            sa.select(*(seeker_table.c[name] for name in SEEKER_FIELDS)).where(seeker_table.c.id.in_({r.seeker_id for r in resumes}))
+            sa.select(*_columns(SeekerProfile, SEEKER_FIELDS))
+            .where(id_in(session, seeker_table.c.id, list({r.seeker_id for r in resumes})))
         )
     }
     work, study = WorkHistoryEntry.__table__, EducationEntry.__table__
     history: dict[int, list[Any]] = {}
     for row in session.execute(
         sa.select(work.c.resume_id, work.c.position, work.c.description)
-        .where(work.c.resume_id.in_(ids)).order_by(work.c.start_date.desc(), work.c.id)
+        .where(id_in(session, work.c.resume_id, ids)).order_by(work.c.start_date.desc(), work.c.id)
     ):
         history.setdefault(row.resume_id, []).append(row)
     education: dict[int, list[Any]] = {}
     for row in session.execute(
         sa.select(study.c.resume_id, study.c.institution, study.c.speciality)
-        .where(study.c.resume_id.in_(ids)).order_by(study.c.graduation_year.desc(), study.c.id)
+        .where(id_in(session, study.c.resume_id, ids)).order_by(study.c.graduation_year.desc(), study.c.id)
     ):
         education.setdefault(row.resume_id, []).append(row)
     return {
@@ -227,18 +254,25 @@ def open_centres(session: Session, seeker_ids: list[int]) -> dict[int, int]:
     """The centre where each seeker is registered right now."""
     rows = session.execute(
         sa.select(Registration.seeker_id, Registration.centre_id).where(
-            Registration.seeker_id.in_(seeker_ids), Registration.deregistered_at.is_(None)
+            id_in(session, Registration.seeker_id, seeker_ids), Registration.deregistered_at.is_(None)
         )
     )
     return dict(rows.all())
 
 
 def organisation_names(session: Session, ids: list[int]) -> dict[int, str]:
-    return dict(session.execute(sa.select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))).all())
+    return dict(session.execute(sa.select(Organisation.id, Organisation.name).where(id_in(session, Organisation.id, ids))).all())
 
 
-def build(session: Session, kind: str, ids: list[int], now: dt.datetime | None = None) -> dict[int, dict[str, Any] | None]:
-    """Documents for ``ids`` (None for records that are gone or must leave the index)."""
+def build(
+    session: Session, kind: str, ids: list[int], now: dt.datetime | None = None, memo: dict[tuple, Any] | None = None
+) -> dict[int, dict[str, Any] | None]:
+    """Documents for ``ids`` (None for records that are gone or must leave the index).
+
+    ``memo`` carries classifier-derived values from one batch to the next (a rebuild passes one
+    dict for all its batches; classifiers do not change under it in a way a rebuild must see)."""
+    if memo is not None:
+        session.info[MEMO_KEY] = memo
     out: dict[int, dict[str, Any] | None] = {i: None for i in ids}
     if not ids:
         return out

@@ -28,10 +28,11 @@ BATCH = 2000
 def _batches(app: Flask, kind: str, ids: list[int], now: dt.datetime) -> Iterator[list[tuple[int, int, dict[str, Any]]]]:
     from exchange.app import state
 
+    memo: dict[tuple, Any] = {}
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
         with state(app).db.unit_of_work() as session:
-            docs = documents.build(session, kind, chunk, now)
+            docs = documents.build(session, kind, chunk, now, memo)
         yield [(i, d["version"], d) for i, d in docs.items() if d is not None]
 
 
