@@ -19,6 +19,7 @@ from exchange import outbox
 from exchange.applications import states
 from exchange.applications.models import Application, ApplicationEvent, ApplicationOrigin, ApplicationState, EventKind
 from exchange.db import UTCDateTime, utcnow
+from exchange.sqljson import json_object
 from exchange.timeutil import end_of_local_day, to_local
 
 log = logging.getLogger(__name__)
@@ -44,15 +45,6 @@ def remind_due_tomorrow(app: Flask, now: dt.datetime | None = None) -> dict[str,
         result = remind(session, now or utcnow())
     log.info("referral reminders: %s", result)
     return result
-
-
-def json_object(session: Session, **members: Any) -> sa.ColumnElement:
-    """A JSON object built in SQL (jsonb_build_object on PostgreSQL, json_object on SQLite)."""
-    pairs: list[Any] = []
-    for key, column in members.items():
-        pairs.extend([sa.literal(key), column])
-    build = sa.func.jsonb_build_object if session.get_bind().dialect.name == "postgresql" else sa.func.json_object
-    return build(*pairs)
 
 
 def ids_payload(session: Session, a: Any, **extra: Any) -> sa.ColumnElement:

@@ -581,7 +581,8 @@ def close_open_for_seekers(
     so an application committed meanwhile by someone else is left alone rather than
     closed without history. Called by other operations after their permission checks.
     """
-    from exchange.applications.jobs import ids_payload, json_object
+    from exchange.applications.jobs import ids_payload
+    from exchange.sqljson import json_object
 
     if not isinstance(seekers, sa.SelectBase):
         seekers = sorted({int(s) for s in seekers})

@@ -31,6 +31,9 @@ from sqlalchemy.orm import Session
 
 from exchange import outbox
 from exchange.db import Base, UTCDateTime
+from exchange.pension.models import PensionMatch
+from exchange.resumes.models import Resume, Visibility
+from exchange.sqljson import json_object
 
 ATTRIBUTION_DAYS = 90
 REASON = "pension_contributions"
@@ -63,13 +66,6 @@ class _Sql:
 
     def minus_days(self, column: str, days: int) -> str:
         return f"({column} - {int(days)})" if self.pg else f"date({column}, '-{int(days)} days')"
-
-    def json(self, **pairs: str) -> str:
-        func = "jsonb_build_object" if self.pg else "json_object"
-        return f"{func}({', '.join(f'{chr(39)}{k}{chr(39)}, {v}' for k, v in pairs.items())})"
-
-    def false(self) -> str:
-        return "false" if self.pg else "json('false')"
 
 
 def applications_available() -> bool:
@@ -185,45 +181,37 @@ def close_registrations(session: Session, run_id: int, now: dt.datetime) -> int:
     return max(count, 0)
 
 
-def _insert_events(session: Session, select_sql: str, params: dict[str, Any]) -> list[int]:
-    """INSERT INTO outbox_events … SELECT …, returning the new ids for after-commit dispatch."""
-    return outbox.emit_from_select(session, _sql(select_sql), params)
+def _emit(session: Session, topic: str, aggregate_type: str, aggregate_id: Any, payload: sa.ColumnElement,
+          condition: sa.ColumnElement[bool], now: dt.datetime) -> list[int]:
+    """INSERT INTO outbox_events … SELECT: one event per matching row, queued for dispatch after commit."""
+    return outbox.emit_from_select(session, sa.select(
+        sa.literal(topic), sa.literal(aggregate_type), aggregate_id, payload, sa.literal(None, sa.Integer),
+        sa.literal(now, UTCDateTime()), sa.literal(0),
+    ).where(condition))
 
 
 def archive_resumes(session: Session, run_id: int, now: dt.datetime) -> int:
-    q = _Sql(session.get_bind().dialect.name)
-    seekers = "(SELECT seeker_id FROM pension_matches WHERE run_id = :run_id)"
-    payload = q.json(version="r.version + 1", seeker_id="r.seeker_id", public=q.false(), reason=f"'{REASON}'")
-    events = _insert_events(
-        session,
-        f"SELECT 'resume.archived', 'resume', r.id, {payload}, NULL, :now, 0 FROM resumes r "  # noqa: S608
-        f"WHERE r.seeker_id IN {seekers} AND r.visibility <> 'archived' AND true",
-        {"run_id": run_id, "now": now},
-    )
+    r = Resume
+    matched = sa.select(PensionMatch.seeker_id).where(PensionMatch.run_id == run_id)
+    archiving = sa.and_(r.seeker_id.in_(matched), r.visibility != Visibility.ARCHIVED)
+    # The event goes first: it reads the version each resume is about to get.
+    payload = json_object(session, version=r.version + 1, seeker_id=r.seeker_id, public=False, reason=REASON)
+    events = _emit(session, "resume.archived", "resume", r.id, payload, archiving, now)
     session.execute(
-        _sql(
-            "UPDATE resumes SET visibility = 'archived', archived_reason = :reason, version = version + 1, "  # noqa: S608
-            f"updated_at = :now WHERE seeker_id IN {seekers} AND visibility <> 'archived'"
-        ),
-        {"reason": REASON, "now": now, "run_id": run_id},
+        sa.update(r).where(archiving)
+        .values(visibility=Visibility.ARCHIVED, archived_reason=REASON, version=r.version + 1, updated_at=now)
+        .execution_options(synchronize_session=False)
     )
     return len(events)
 
 
 def emit_deregistrations(session: Session, run_id: int, now: dt.datetime) -> int:
-    q = _Sql(session.get_bind().dialect.name)
-    payload = q.json(
-        centre_id="m.centre_id", reason=f"'{REASON}'", run_id="m.run_id", employer_bin="m.employer_bin",
-        employer_name="m.employer_name", registration_id="m.registration_id",
+    m = PensionMatch
+    payload = json_object(
+        session, centre_id=m.centre_id, reason=REASON, run_id=m.run_id, employer_bin=m.employer_bin,
+        employer_name=m.employer_name, registration_id=m.registration_id,
     )
-    return len(
-        _insert_events(
-            session,
-            f"SELECT 'seeker.deregistered', 'seeker', m.seeker_id, {payload}, NULL, :now, 0 "  # noqa: S608
-            "FROM pension_matches m WHERE m.run_id = :run_id",
-            {"run_id": run_id, "now": now},
-        )
-    )
+    return len(_emit(session, "seeker.deregistered", "seeker", m.seeker_id, payload, m.run_id == run_id, now))
 
 
 def close_applications(session: Session, run_id: int, actor) -> int:
@@ -235,7 +223,6 @@ def close_applications(session: Session, run_id: int, actor) -> int:
     if not applications_available():
         return 0
     from exchange.applications.operations import close_open_for_seekers
-    from exchange.pension.models import PensionMatch
 
     matched = sa.select(PensionMatch.seeker_id).where(PensionMatch.run_id == run_id)
     return len(close_open_for_seekers(session, matched, REASON, actor))

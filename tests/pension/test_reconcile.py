@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 import time_machine
 
-from exchange.applications.models import Application, ApplicationState
+from exchange.applications.models import Application, ApplicationEvent, ApplicationState
 from exchange.employment.models import Employment, EmploymentSource
 from exchange.outbox import OutboxEvent
 from exchange.pension import jobs
@@ -195,3 +195,66 @@ def test_weekly_job_runs_once_a_week(app, db, world):
         second = jobs.weekly_reconciliation(app)
     assert first["seekers_deregistered"] == 1 and first["week_start"] == "2025-06-02"
     assert second == {"skipped": "already_done", "run_id": first["run_id"], "feed": None}
+
+
+# The payloads exactly as stored: jsonb's own text on PostgreSQL (keys by length, then bytes),
+# SQLite's json_object text (keys in the order built). A change of a key, a value's JSON type
+# (SQLite writing 0 for false, a number as a string) or the order SQLite writes them fails here.
+STORED_PAYLOADS = {
+    "sqlite": {
+        "resume.archived": '{{"version":{version},"seeker_id":{seeker},"public":false,"reason":"pension_contributions"}}',
+        "seeker.deregistered": (
+            '{{"centre_id":{centre},"reason":"pension_contributions","run_id":{run},"employer_bin":"{bin}",'
+            '"employer_name":"ТОО «Жұмыс беруші»","registration_id":{registration}}}'
+        ),
+        "application.changed": (
+            '{{"application_id":{application},"origin":"referral","vacancy_id":{vacancy},"resume_id":{resume},'
+            '"seeker_id":{seeker},"organisation_id":{employer},"centre_id":{centre},"from_state":"new",'
+            '"to_state":"withdrawn","reason":"pension_contributions"}}'
+        ),
+        "history": "{{}}",
+    },
+    "postgresql": {
+        "resume.archived": '{{"public": false, "reason": "pension_contributions", "version": {version}, "seeker_id": {seeker}}}',
+        "seeker.deregistered": (
+            '{{"reason": "pension_contributions", "run_id": {run}, "centre_id": {centre}, "employer_bin": "{bin}", '
+            '"employer_name": "ТОО «Жұмыс беруші»", "registration_id": {registration}}}'
+        ),
+        "application.changed": (
+            '{{"origin": "referral", "reason": "pension_contributions", "to_state": "withdrawn", "centre_id": {centre}, '
+            '"resume_id": {resume}, "seeker_id": {seeker}, "from_state": "new", "vacancy_id": {vacancy}, '
+            '"application_id": {application}, "organisation_id": {employer}}}'
+        ),
+        "history": "{{}}",
+    },
+}
+
+
+def test_event_payloads_are_stored_exactly_so(app, db, world):
+    profile, _, resume = registered(db, world)
+    with time_machine.travel(dt.datetime(2025, 4, 1, 11, 0, tzinfo=ALMATY), tick=False):
+        referral = f.referral(db, world["centre_actor"], resume.id, world["vacancy"].id)
+    version = db.get(type(resume), resume.id).version
+    f.pension_feed(db, [contribution(profile, world["employer"].bin, "2025-05-20", "2025-04")])
+    report = run(app, db)
+    assert report["applications_closed"] == 1
+
+    registration = db.scalar(sa.select(Registration).where(Registration.seeker_id == profile.id))
+    values = {
+        "version": version + 1, "seeker": profile.id, "centre": world["centre"].id, "run": report["run_id"],
+        "bin": world["employer"].bin, "registration": registration.id, "application": referral.id,
+        "vacancy": world["vacancy"].id, "resume": resume.id, "employer": world["employer"].id,
+    }
+    expected = {k: v.format(**values) for k, v in STORED_PAYLOADS[db.get_bind().dialect.name].items()}
+
+    def stored(topic: str, aggregate_id: int) -> str:
+        return db.scalar(sa.select(sa.cast(OutboxEvent.payload, sa.Text)).where(
+            OutboxEvent.topic == topic, OutboxEvent.aggregate_id == aggregate_id,
+            OutboxEvent.created_at >= registration.deregistered_at))
+
+    assert stored("resume.archived", resume.id) == expected["resume.archived"]
+    assert stored("seeker.deregistered", profile.id) == expected["seeker.deregistered"]
+    assert stored("application.changed", referral.id) == expected["application.changed"]
+    history = db.scalar(sa.select(sa.cast(ApplicationEvent.data, sa.Text)).where(
+        ApplicationEvent.application_id == referral.id, ApplicationEvent.to_state == ApplicationState.WITHDRAWN))
+    assert history == expected["history"]
