@@ -14,6 +14,14 @@ per line. A line refused before it wrote anything (validation: the usual bad lin
 simply reported; when a line fails after writing, the whole chunk is rolled back and
 replayed one savepoint per line, so each line is still all or nothing and reported on
 its own.
+
+Inside the operations a line costs one statement: a record wanted published is created
+published in the same INSERT (``publish=`` of the create operations, which check what
+publishing checks before writing), records are taken from the session rather than
+re-selected, and the operations hand their outbox events to the chunk (``events=``),
+which inserts them in one statement (:func:`exchange.outbox.emit_many`) before its
+savepoint ends. A line that recorded an event counts as having written (its chunk is
+replayed), so a refused line never leaves an event behind.
 """
 
 from __future__ import annotations
