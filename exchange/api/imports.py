@@ -35,7 +35,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from exchange import outbox
 from exchange.api.keys import effective_scopes
@@ -48,6 +49,7 @@ from exchange.organisations.models import Organisation
 from exchange.resumes import operations as resumes
 from exchange.resumes.models import Resume
 from exchange.seekers import operations as seekers
+from exchange.seekers.models import SeekerProfile
 from exchange.vacancies import operations as vacancies
 from exchange.vacancies.models import Vacancy, VacancyStatus
 
@@ -179,6 +181,8 @@ def _resumes_by_external_id(session: Session, organisation_id: int, external_ids
         return {}
     rows = session.scalars(
         sa.select(Resume).where(Resume.source_organisation_id == organisation_id, Resume.external_id.in_(external_ids))
+        # What updating and publishing read, loaded for the batch at once rather than per line.
+        .options(selectinload(Resume.seeker).selectinload(SeekerProfile.registrations), selectinload(Resume.work_history))
     )
     return {resume.external_id: resume for resume in rows}
 
@@ -218,19 +222,25 @@ def _import_vacancy(session: Session, actor: Actor, record: dict[str, Any], know
     return existing is None
 
 
-def _seeker_for(session: Session, actor: Actor, data: Any) -> int:
+def _seeker_for(session: Session, actor: Actor, data: Any, *, consent_publish: bool = False) -> SeekerProfile:
+    """The person's profile: found by IIN, or created for them (with their consent to publish, when the line records it)."""
     if not isinstance(data, dict):
         raise field_error("seeker", _l("Give the person's data in “seeker” (iin, last_name, first_name, kato_code)."))
     iin = str(data.get("iin") or "").strip()
     profile = seekers.get_by_iin(session, iin) if iin else None
     if profile is None:
+        if consent_publish:
+            # Recorded as the profile is made, instead of a second write when the resume is published.
+            data = {**data, "consent_publish": True}
         try:
             profile = seekers.create_profile(session, actor, data)
         except ValidationFailed as error:
             raise ValidationFailed({f"seeker.{k}": v for k, v in error.fields.items()}) from None
+        # A profile made just now has no registrations: say so, rather than have the permission check select them.
+        set_committed_value(profile, "registrations", [])
     elif not seekers.can_edit(session, actor, profile):
         raise field_error("seeker.iin", _l("This person is on the exchange and manages their own data; ask them to apply."))
-    return profile.id
+    return profile
 
 
 def _import_resume(session: Session, actor: Actor, record: dict[str, Any], known: dict[str, Any], events: list) -> bool:
@@ -240,8 +250,13 @@ def _import_resume(session: Session, actor: Actor, record: dict[str, Any], known
     if record.get("publish") in (True, "true", "1", "yes"):
         publish = {"until": record.get("publish_until"), "consent_publish": record.get("consent_publish")}
     if existing is None:
-        seeker_id = _seeker_for(session, actor, record.get("seeker"))
-        known[external_id] = resumes.create_resume(session, actor, seeker_id, record, publish=publish, events=events)
+        # The resume's own fields first: a bad line is refused before the person is written (no chunk replay).
+        resumes.validate_resume(session, record)
+        consent = publish is not None and publish["consent_publish"] in (True, "true", "1", "yes")
+        # Holding the profile keeps it in the session (its identity map holds objects weakly), so
+        # create_resume finds it there instead of selecting it again.
+        profile = _seeker_for(session, actor, record.get("seeker"), consent_publish=consent)
+        known[external_id] = resumes.create_resume(session, actor, profile.id, record, publish=publish, events=events)
         return True
     resume = resumes.update_resume(session, actor, existing.id, record, events=events)
     if publish is not None:

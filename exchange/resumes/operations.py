@@ -137,6 +137,11 @@ def _changed(session: Session, actor: Actor, resume: Resume, what: str, events: 
         events.append(row)
 
 
+def validate_resume(session: Session, data: dict[str, Any]) -> dict[str, Any]:
+    """The resume fields checked (schema and classifiers), as create and update check them; raises ValidationFailed."""
+    return schemas.load_checked(_RESUME_SCHEMA, data, lambda v: check_common(session, v))
+
+
 def create_resume(
     session: Session, actor: Actor, seeker_id: int, data: dict[str, Any], *,
     publish: dict[str, Any] | None = None, events: Events = None,
@@ -151,7 +156,7 @@ def create_resume(
         raise NotFound(_l("No such job seeker."))
     if not seekers.can_edit(session, actor, profile):
         raise deny()
-    values = schemas.load_checked(_RESUME_SCHEMA, data, lambda v: check_common(session, v))
+    values = validate_resume(session, data)
     source = _source_for(actor)
     if values.get("external_id") and source != RecordSource.AGENCY:
         values.pop("external_id")
@@ -175,7 +180,7 @@ def update_resume(session: Session, actor: Actor, resume_id: int, data: dict[str
     resume = get_editable(session, actor, resume_id)
     if resume.visibility == Visibility.ARCHIVED:
         raise Conflict(_l("An archived resume cannot be edited; create a new one."))
-    values = schemas.load_checked(_RESUME_SCHEMA, data, lambda v: check_common(session, v))
+    values = validate_resume(session, data)
     values.pop("external_id", None)
     for key, value in values.items():
         setattr(resume, key, value)

@@ -148,3 +148,30 @@ def test_a_line_whose_update_changed_nothing_and_then_failed_leaves_no_event(db,
     assert [t for t, _p in _events(db, "vacancy", draft.id)] == ["vacancy.created"]
     db.expire_all()
     assert db.get(Vacancy, draft.id).status == VacancyStatus.DRAFT
+
+
+def test_a_resume_line_refused_for_its_own_fields_creates_no_person_and_good_lines_publish_with_consent(db, agency_api):
+    from exchange.seekers.models import SeekerProfile
+
+    def line(n: int, **extra) -> dict:
+        return {"external_id": f"r-{n}", "title": "Бухгалтер", "occupation_code": "2411", "kato_code": factories.ALMATY_DISTRICT,
+                "publish": True, "consent_publish": True, **extra,
+                "seeker": {"iin": factories.iin(), "last_name": "Омарова", "first_name": f"Дина {n}", "kato_code": factories.ALMATY_DISTRICT}}
+
+    lines = [line(1), line(2, desired_salary=-1), line(3)]
+    response = agency_api.post("/imports?kind=resumes&format=ndjson", data=ndjson(lines))
+    job = agency_api.get(f"/imports/{response.get_json()['id']}").get_json()
+    assert (job["created_count"], job["failed_count"]) == (2, 1)
+    assert [(e["line"], sorted(e["fields"])) for e in job["errors"]] == [(2, ["desired_salary"])]
+    assert db.scalar(sa.select(SeekerProfile).where(SeekerProfile.iin == lines[1]["seeker"]["iin"])) is None
+    made = db.scalars(sa.select(Resume).where(Resume.external_id.in_(["r-1", "r-3"]))).all()
+    assert len(made) == 2
+    for resume in made:
+        assert resume.is_public() and resume.seeker.consent_publish_at is not None
+        assert [t for t, _p in _events(db, "resume", resume.id)] == ["resume.created", "resume.published"]
+    # The same file again updates and renews; nothing is created twice.
+    again = agency_api.post("/imports?kind=resumes&format=ndjson", data=ndjson([lines[0]]))
+    job2 = agency_api.get(f"/imports/{again.get_json()['id']}").get_json()
+    assert (job2["created_count"], job2["updated_count"], job2["failed_count"]) == (0, 1, 0)
+    first = next(r for r in made if r.external_id == "r-1")
+    assert [t for t, _p in _events(db, "resume", first.id)][-2:] == ["resume.updated", "resume.renewed"]
