@@ -126,15 +126,12 @@ in one transaction (the bulk import) and must insert the list before it commits.
 
 def _changed(session: Session, actor: Actor, resume: Resume, what: str, events: Events = None) -> None:
     session.flush()
-    row = {
-        "topic": f"resume.{what}", "aggregate_type": "resume", "aggregate_id": resume.id,
-        "payload": {"version": resume.version, "seeker_id": resume.seeker_id, "public": resume.is_public()},
-        "actor_user_id": actor.user_id,
-    }
+    payload = {"version": resume.version, "seeker_id": resume.seeker_id, "public": resume.is_public()}
     if events is None:
-        outbox.emit(session, **row)
+        outbox.emit(session, f"resume.{what}", "resume", resume.id, payload, actor.user_id)
     else:
-        events.append(row)
+        events.append({"topic": f"resume.{what}", "aggregate_type": "resume", "aggregate_id": resume.id,
+                       "payload": payload, "actor_user_id": actor.user_id})
 
 
 def validate_resume(session: Session, data: dict[str, Any]) -> dict[str, Any]:

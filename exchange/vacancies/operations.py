@@ -126,15 +126,12 @@ in one transaction (the bulk import) and must insert the list before it commits.
 
 def _changed(session: Session, actor: Actor, vacancy: Vacancy, what: str, events: Events = None, **extra: Any) -> None:
     session.flush()
-    row = {
-        "topic": f"vacancy.{what}", "aggregate_type": "vacancy", "aggregate_id": vacancy.id,
-        "payload": {"version": vacancy.version, "organisation_id": vacancy.organisation_id, "public": vacancy.is_public, **extra},
-        "actor_user_id": actor.user_id,
-    }
+    payload = {"version": vacancy.version, "organisation_id": vacancy.organisation_id, "public": vacancy.is_public, **extra}
     if events is None:
-        outbox.emit(session, **row)
+        outbox.emit(session, f"vacancy.{what}", "vacancy", vacancy.id, payload, actor.user_id)
     else:
-        events.append(row)
+        events.append({"topic": f"vacancy.{what}", "aggregate_type": "vacancy", "aggregate_id": vacancy.id,
+                       "payload": payload, "actor_user_id": actor.user_id})
 
 
 def _publish_errors(occupation_code: str | None, description: str | None) -> dict[str, list[Any]]:
