@@ -21,8 +21,8 @@ def api_bench_app(database_url: str, schema: str, *, keep_consumers: bool = Fals
     return app
 
 
-def employer_with_key(app, scopes=("vacancies:read", "vacancies:write", "resumes:read")) -> tuple[int, str, Any]:
-    """(organisation id, API token, owner actor) for a fresh employer; the key has no practical rate limit."""
+def employer_with_key(app, scopes=("vacancies:read", "vacancies:write", "resumes:read"), kind: str = "employer") -> tuple[int, str, Any]:
+    """(organisation id, API token, owner actor) for a fresh employer (or ``kind="agency"``); the key has no practical rate limit."""
     from exchange.accounts import operations as accounts
     from exchange.api import keys
     from exchange.app import state
@@ -32,9 +32,11 @@ def employer_with_key(app, scopes=("vacancies:read", "vacancies:write", "resumes
 
     with state(app).db.unit_of_work() as session:
         user = accounts.sign_up(session, {"email": f"bench-{factories.bin_()}@example.kz", "password": "correct-horse-42",
-                                          "full_name": "Бенчмарк", "role": "employer"})
-        org = organisations.create_organisation(session, Actor(user=user), {"kind": "employer", "name": "ТОО Бенчмарк",
-                                                                             "bin": factories.bin_(), "kato_code": "751210000"})
+                                          "full_name": "Бенчмарк", "role": kind})
+        data = {"kind": kind, "name": "ТОО Бенчмарк", "bin": factories.bin_(), "kato_code": "751210000"}
+        if kind == "agency":
+            data["registry_number"] = f"ЖЖА-{factories.bin_()}"
+        org = organisations.create_organisation(session, Actor(user=user), data)
         session.flush()
         actor = Actor(user=user, organisation=org)
         _key, token = keys.issue_key(session, actor, {"name": "bench", "scopes": list(scopes), "rate_limit": "999999 per minute"})

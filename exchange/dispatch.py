@@ -2,7 +2,7 @@
 
 A consumer module declares ``TOPICS`` (topic prefixes such as ``"vacancy."``),
 ``handle(app, message)`` and optionally ``QUEUE`` (one of the RQ queues: ``index``,
-``notify``, ``default``, ``reconcile``; ``default`` when absent). It must be idempotent,
+``notify``, ``default``, ``imports``, ``reconcile``; ``default`` when absent). It must be idempotent,
 because the relay may deliver an event to it again after a crash. The list below is
 fixed in code, not discovered.
 
@@ -50,6 +50,7 @@ CONSUMER_MODULES: tuple[str, ...] = (
     # after search.consumers: alerts match against the index, so the document must be in it first
     "exchange.subscriptions.consumers",
     "exchange.api.consumers",
+    "exchange.api.import_consumers",
 )
 
 # Consumers that must not handle an event before another consumer of the same event has

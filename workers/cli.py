@@ -26,8 +26,8 @@ def _require_rq(app) -> None:
 
 @click.command("worker")
 @click.option("--queue", "-q", "queue_names", multiple=True,
-              type=click.Choice(("index", "notify", "default", "reconcile")),
-              help="Queue to serve, repeatable, in priority order; all of index, notify, default, reconcile when omitted.")
+              type=click.Choice(("index", "notify", "default", "imports", "reconcile")),
+              help="Queue to serve, repeatable, in priority order; all of index, notify, default, imports, reconcile when omitted.")
 @click.option("--burst", is_flag=True, help="Run what is queued, then stop.")
 @click.option("--simple", is_flag=True, help="Run jobs in this process instead of a forked child.")
 @with_appcontext

@@ -30,7 +30,7 @@ from workers import queues
 @dataclass(frozen=True)
 class FailedJob:
     id: str
-    queue: str  # the short name: index, notify, default, reconcile
+    queue: str  # the short name: index, notify, default, imports, reconcile
     path: str
     args: tuple[Any, ...]
     error: str

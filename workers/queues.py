@@ -15,10 +15,10 @@ from exchange.app import state
 # Also the order a worker serves them in when started without ``-q``: RQ takes the next job
 # from the first non-empty queue in this list. Index updates are small and decide whether a
 # search shows a change, so they go first; notifications next (people wait for them, but a
-# slow channel must not hold up the index); then everything else; the weekly
+# slow channel must not hold up the index); then everything else; bulk imports (minutes each); the weekly
 # reconciliation, long and not urgent, last. Larger deployments run separate workers per
 # queue (``exchange worker -q index``, ``-q notify``, …) so one slow job never blocks another queue.
-QUEUE_NAMES: tuple[str, ...] = ("index", "notify", "default", "reconcile")
+QUEUE_NAMES: tuple[str, ...] = ("index", "notify", "default", "imports", "reconcile")
 
 
 class JobsNotConfigured(RuntimeError):

@@ -1,7 +1,10 @@
-"""Outbox consumer of the API: change feed, webhook fan-out and delivery, imports, disabled-webhook mail.
+"""Outbox consumer of the API: change feed, webhook fan-out and delivery, disabled-webhook mail.
 
-Idempotent: the feed ignores an event it already recorded, deliveries are unique per
-endpoint and event, and an import continues after its last committed line.
+Imports themselves run in :mod:`exchange.api.import_consumers`, on their own queue; this
+consumer sends the ``import.finished`` webhook.
+
+Idempotent: the feed ignores an event it already recorded, and deliveries are unique per
+endpoint and event.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from exchange.vacancies.models import Vacancy
 
 log = logging.getLogger(__name__)
 
-TOPICS = ("vacancy.", "resume.", "application.", "referral.", "import.", "webhook.disabled")
+TOPICS = ("vacancy.", "resume.", "application.", "referral.", "import.finished", "webhook.disabled")
 QUEUE = "notify"  # the RQ queue its outbox deliveries run on (exchange.dispatch)
 
 
@@ -79,9 +82,6 @@ def handle(app: Flask, message: dict[str, Any]) -> None:
 
     topic = message["topic"]
     database = state(app).db
-    if topic == "import.requested":
-        jobs.run_import(app, message["aggregate_id"])
-        return
     if topic == "webhook.disabled":
         _notify_disabled(app, message)
         return

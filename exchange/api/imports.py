@@ -14,6 +14,14 @@ per line. A line refused before it wrote anything (validation: the usual bad lin
 simply reported; when a line fails after writing, the whole chunk is rolled back and
 replayed one savepoint per line, so each line is still all or nothing and reported on
 its own.
+
+Inside the operations a line costs one statement: a record wanted published is created
+published in the same INSERT (``publish=`` of the create operations, which check what
+publishing checks before writing), records are taken from the session rather than
+re-selected, and the operations hand their outbox events to the chunk (``events=``),
+which inserts them in one statement (:func:`exchange.outbox.emit_many`) before its
+savepoint ends. A line that recorded an event counts as having written (its chunk is
+replayed), so a refused line never leaves an event behind.
 """
 
 from __future__ import annotations
@@ -27,7 +35,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from exchange import outbox
 from exchange.api.keys import effective_scopes
@@ -40,6 +49,7 @@ from exchange.organisations.models import Organisation
 from exchange.resumes import operations as resumes
 from exchange.resumes.models import Resume
 from exchange.seekers import operations as seekers
+from exchange.seekers.models import SeekerProfile
 from exchange.vacancies import operations as vacancies
 from exchange.vacancies.models import Vacancy, VacancyStatus
 
@@ -171,6 +181,8 @@ def _resumes_by_external_id(session: Session, organisation_id: int, external_ids
         return {}
     rows = session.scalars(
         sa.select(Resume).where(Resume.source_organisation_id == organisation_id, Resume.external_id.in_(external_ids))
+        # What updating and publishing read, loaded for the batch at once rather than per line.
+        .options(selectinload(Resume.seeker).selectinload(SeekerProfile.registrations), selectinload(Resume.work_history))
     )
     return {resume.external_id: resume for resume in rows}
 
@@ -182,59 +194,74 @@ def _external_id(record: dict[str, Any]) -> str:
     return external_id
 
 
-def _import_vacancy(session: Session, actor: Actor, record: dict[str, Any], known: dict[str, Any]) -> bool:
+def _import_vacancy(session: Session, actor: Actor, record: dict[str, Any], known: dict[str, Any], events: list) -> bool:
     """Create or update one vacancy; returns True when it was created.
 
     ``known`` maps external ids to the organisation's records found so far in this batch;
-    a created record is added, so a later line with the same id updates it.
+    a created record is added, so a later line with the same id updates it. The
+    operations put their outbox events in ``events`` (inserted together per chunk).
+    A new vacancy wanted published is created published, in one INSERT.
     """
     external_id = _external_id(record)
     existing = known.get(external_id)
+    wanted = record.get("status")
     if existing is None:
-        vacancy = vacancies.create_vacancy(session, actor, record)
+        vacancy = vacancies.create_vacancy(session, actor, record, publish=wanted == "published", events=events)
         known[external_id] = vacancy
     else:
         vacancy = existing
-        if vacancy.status in (VacancyStatus.CLOSED, VacancyStatus.ARCHIVED) and record.get("status") == "published":
-            vacancies.reopen_vacancy(session, actor, vacancy.id)
-        vacancies.update_vacancy(session, actor, vacancy.id, record)
-    wanted = record.get("status")
+        if vacancy.status in (VacancyStatus.CLOSED, VacancyStatus.ARCHIVED) and wanted == "published":
+            vacancies.reopen_vacancy(session, actor, vacancy.id, events=events)
+        vacancies.update_vacancy(session, actor, vacancy.id, record, events=events)
     if wanted == "published" and vacancy.status != VacancyStatus.PUBLISHED:
-        vacancies.publish_vacancy(session, actor, vacancy.id)
+        vacancies.publish_vacancy(session, actor, vacancy.id, events=events)
     elif wanted == "closed" and vacancy.status != VacancyStatus.CLOSED:
-        vacancies.close_vacancy(session, actor, vacancy.id, record.get("close_reason") or "employer_request")
+        vacancies.close_vacancy(session, actor, vacancy.id, record.get("close_reason") or "employer_request", events=events)
     elif wanted == "draft" and vacancy.status == VacancyStatus.PUBLISHED:
-        vacancies.unpublish_vacancy(session, actor, vacancy.id)
+        vacancies.unpublish_vacancy(session, actor, vacancy.id, events=events)
     return existing is None
 
 
-def _seeker_for(session: Session, actor: Actor, data: Any) -> int:
+def _seeker_for(session: Session, actor: Actor, data: Any, *, consent_publish: bool = False) -> SeekerProfile:
+    """The person's profile: found by IIN, or created for them (with their consent to publish, when the line records it)."""
     if not isinstance(data, dict):
         raise field_error("seeker", _l("Give the person's data in “seeker” (iin, last_name, first_name, kato_code)."))
     iin = str(data.get("iin") or "").strip()
     profile = seekers.get_by_iin(session, iin) if iin else None
     if profile is None:
+        if consent_publish:
+            # Recorded as the profile is made, instead of a second write when the resume is published.
+            data = {**data, "consent_publish": True}
         try:
             profile = seekers.create_profile(session, actor, data)
         except ValidationFailed as error:
             raise ValidationFailed({f"seeker.{k}": v for k, v in error.fields.items()}) from None
+        # A profile made just now has no registrations: say so, rather than have the permission check select them.
+        set_committed_value(profile, "registrations", [])
     elif not seekers.can_edit(session, actor, profile):
         raise field_error("seeker.iin", _l("This person is on the exchange and manages their own data; ask them to apply."))
-    return profile.id
+    return profile
 
 
-def _import_resume(session: Session, actor: Actor, record: dict[str, Any], known: dict[str, Any]) -> bool:
+def _import_resume(session: Session, actor: Actor, record: dict[str, Any], known: dict[str, Any], events: list) -> bool:
     external_id = _external_id(record)
     existing = known.get(external_id)
-    if existing is None:
-        seeker_id = _seeker_for(session, actor, record.get("seeker"))
-        resume = resumes.create_resume(session, actor, seeker_id, record)
-        known[external_id] = resume
-    else:
-        resume = resumes.update_resume(session, actor, existing.id, record)
+    publish = None
     if record.get("publish") in (True, "true", "1", "yes"):
-        resumes.publish_resume(session, actor, resume.id, {"until": record.get("publish_until"), "consent_publish": record.get("consent_publish")})
-    return existing is None
+        publish = {"until": record.get("publish_until"), "consent_publish": record.get("consent_publish")}
+    if existing is None:
+        # The resume's own fields first: a bad line is refused before the person is written (no chunk replay).
+        resumes.validate_resume(session, record)
+        consent = publish is not None and publish["consent_publish"] in (True, "true", "1", "yes")
+        # Holding the profile keeps it in the session (its identity map holds objects weakly), so
+        # create_resume finds it there instead of selecting it again.
+        profile = _seeker_for(session, actor, record.get("seeker"), consent_publish=consent)
+        known[external_id] = resumes.create_resume(session, actor, profile.id, record, publish=publish, events=events)
+        return True
+    resume = resumes.update_resume(session, actor, existing.id, record, events=events)
+    if publish is not None:
+        resumes.publish_resume(session, actor, resume.id, publish, events=events)
+    return False
 
 
 IMPORTERS = {ImportKind.VACANCIES: _import_vacancy, ImportKind.RESUMES: _import_resume}
@@ -245,10 +272,10 @@ class _ChunkFailed(Exception):
     """A line of an optimistic chunk failed: the chunk is replayed line by line."""
 
 
-def _run_line(session: Session, importer, actor: Actor, record: Any, known: dict[str, Any]) -> bool:
+def _run_line(session: Session, importer, actor: Actor, record: Any, known: dict[str, Any], events: list) -> bool:
     if not isinstance(record, dict):
         raise record if isinstance(record, Exception) else ValueError("not an object")
-    return importer(session, actor, record, known)
+    return importer(session, actor, record, known, events)
 
 
 class _WriteCounter:
@@ -272,8 +299,9 @@ class _WriteCounter:
         event.remove(self.connection, "before_cursor_execute", self._seen)
 
 
-def _left_no_trace(session: Session, writes: _WriteCounter, writes_before: int) -> bool:
-    return writes.count == writes_before and not session.new and not session.dirty and not session.deleted
+def _left_no_trace(session: Session, writes: _WriteCounter, writes_before: int, events: list, events_before: int) -> bool:
+    return (writes.count == writes_before and len(events) == events_before
+            and not session.new and not session.dirty and not session.deleted)
 
 
 def _run_chunk(
@@ -285,18 +313,20 @@ def _run_chunk(
     savepoint = session.begin_nested()
     created = updated = 0
     errors: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []  # the chunk's outbox events, inserted together before its savepoint ends
     try:
         for number, record in chunk:
-            writes_before = writes.count
+            writes_before, events_before = writes.count, len(events)
             try:
-                if _run_line(session, importer, actor, record, known):
+                if _run_line(session, importer, actor, record, known, events):
                     created += 1
                 else:
                     updated += 1
             except (DomainError, ValueError, TypeError) as exc:
-                if not _left_no_trace(session, writes, writes_before):
+                if not _left_no_trace(session, writes, writes_before, events, events_before):
                     raise _ChunkFailed from exc
                 errors.append(_error_entry(number, record, exc))
+        outbox.emit_many(session, events)
         savepoint.commit()
         return created, updated, errors
     except _ChunkFailed:
@@ -312,11 +342,13 @@ def _run_chunk(
         external_id = record.get("external_id") if isinstance(record, dict) else None
         prior = known.get(external_id) if isinstance(external_id, str) else None
         savepoint = session.begin_nested()
+        line_events: list[dict[str, Any]] = []
         try:
-            if _run_line(session, importer, actor, record, known):
+            if _run_line(session, importer, actor, record, known, line_events):
                 created += 1
             else:
                 updated += 1
+            outbox.emit_many(session, line_events)
             savepoint.commit()
         except (DomainError, ValueError, TypeError) as exc:
             savepoint.rollback()

@@ -93,6 +93,7 @@ class Application(Base):
         sa.Index("ix_applications_vacancy_state", "vacancy_id", "state"),
         sa.Index("ix_applications_organisation_created", "organisation_id", "created_at"),
         sa.Index("ix_applications_centre_due", "centre_id", "answer_due_at"),
+        sa.Index("ix_applications_initiated_by_updated", "initiated_by_organisation_id", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -60,6 +60,12 @@ class PublishSchema(schemas.InputSchema):
     consent_publish = schemas.boolean()
 
 
+# Built once: an instance costs ~1 ms to build (fields copied and bound) and loading keeps no
+# state on it; its messages are lazy, translated when shown, so one serves every locale.
+_RESUME_SCHEMA = ResumeSchema()
+_PUBLISH_SCHEMA = PublishSchema()
+
+
 def _source_for(actor: Actor) -> RecordSource:
     if actor.is_centre_staff:
         return RecordSource.CENTRE
@@ -76,10 +82,12 @@ def can_edit(session: Session, actor: Actor, resume: Resume) -> bool:
 
 
 def get_resume(session: Session, resume_id: int, *, for_update: bool = False) -> Resume:
-    stmt = sa.select(Resume).where(Resume.id == resume_id)
     if for_update:
-        stmt = stmt.with_for_update()
-    resume = session.scalar(stmt)
+        resume = session.scalar(sa.select(Resume).where(Resume.id == resume_id).with_for_update())
+    else:
+        # From the session when it already holds the row (a SELECT would hand back that same
+        # object without refreshing it): no round trip to re-read what was just written.
+        resume = session.get(Resume, resume_id)
     if resume is None:
         raise NotFound(_l("No such resume."))
     return resume
@@ -110,21 +118,42 @@ def _experience_from_history(entries: list[WorkHistoryEntry]) -> int:
     return min(months, 720)
 
 
-def _changed(session: Session, actor: Actor, resume: Resume, what: str) -> None:
+Events = list[dict[str, Any]] | None
+"""Where an operation's outbox events go: ``None`` emits each at once (the usual case); a list
+collects them as :func:`exchange.outbox.emit_many` rows, for a caller that writes many records
+in one transaction (the bulk import) and must insert the list before it commits."""
+
+
+def _changed(session: Session, actor: Actor, resume: Resume, what: str, events: Events = None) -> None:
     session.flush()
-    outbox.emit(
-        session, f"resume.{what}", "resume", resume.id,
-        {"version": resume.version, "seeker_id": resume.seeker_id, "public": resume.is_public()}, actor.user_id,
-    )
+    payload = {"version": resume.version, "seeker_id": resume.seeker_id, "public": resume.is_public()}
+    if events is None:
+        outbox.emit(session, f"resume.{what}", "resume", resume.id, payload, actor.user_id)
+    else:
+        events.append({"topic": f"resume.{what}", "aggregate_type": "resume", "aggregate_id": resume.id,
+                       "payload": payload, "actor_user_id": actor.user_id})
 
 
-def create_resume(session: Session, actor: Actor, seeker_id: int, data: dict[str, Any]) -> Resume:
+def validate_resume(session: Session, data: dict[str, Any]) -> dict[str, Any]:
+    """The resume fields checked (schema and classifiers), as create and update check them; raises ValidationFailed."""
+    return schemas.load_checked(_RESUME_SCHEMA, data, lambda v: check_common(session, v))
+
+
+def create_resume(
+    session: Session, actor: Actor, seeker_id: int, data: dict[str, Any], *,
+    publish: dict[str, Any] | None = None, events: Events = None,
+) -> Resume:
+    """Create a resume; with ``publish`` (:func:`publish_resume`'s data) it is published in the same INSERT.
+
+    Publishing at once checks what :func:`publish_resume` checks, before the resume is
+    written, and records the same two events (``created``, then ``published``).
+    """
     profile = session.get(SeekerProfile, seeker_id)
     if profile is None:
         raise NotFound(_l("No such job seeker."))
     if not seekers.can_edit(session, actor, profile):
         raise deny()
-    values = schemas.load_checked(ResumeSchema(), data, lambda v: check_common(session, v))
+    values = validate_resume(session, data)
     source = _source_for(actor)
     if values.get("external_id") and source != RecordSource.AGENCY:
         values.pop("external_id")
@@ -135,16 +164,20 @@ def create_resume(session: Session, actor: Actor, seeker_id: int, data: dict[str
         visibility=Visibility.ACTIVE,
         **{k: v for k, v in values.items() if v is not None},
     )
+    if publish is not None:
+        _publish(session, actor, resume, profile, publish)
     session.add(resume)
-    _changed(session, actor, resume, "created")
+    _changed(session, actor, resume, "created", events)
+    if publish is not None:
+        _changed(session, actor, resume, "published", events)
     return resume
 
 
-def update_resume(session: Session, actor: Actor, resume_id: int, data: dict[str, Any]) -> Resume:
+def update_resume(session: Session, actor: Actor, resume_id: int, data: dict[str, Any], *, events: Events = None) -> Resume:
     resume = get_editable(session, actor, resume_id)
     if resume.visibility == Visibility.ARCHIVED:
         raise Conflict(_l("An archived resume cannot be edited; create a new one."))
-    values = schemas.load_checked(ResumeSchema(), data, lambda v: check_common(session, v))
+    values = validate_resume(session, data)
     values.pop("external_id", None)
     for key, value in values.items():
         setattr(resume, key, value)
@@ -152,7 +185,7 @@ def update_resume(session: Session, actor: Actor, resume_id: int, data: dict[str
         resume.experience_months = _experience_from_history(resume.work_history)
     if actor.user_id != resume.seeker.user_id:
         audit.record(session, actor, "update", "resume", resume.id)
-    _changed(session, actor, resume, "updated")
+    _changed(session, actor, resume, "updated", events)
     return resume
 
 
@@ -168,13 +201,22 @@ def max_expiry(resume: Resume, published_at: dt.datetime) -> dt.datetime | None:
     return add_months(published_at, 1)
 
 
-def publish_resume(session: Session, actor: Actor, resume_id: int, data: dict[str, Any] | None = None) -> Resume:
+def publish_resume(
+    session: Session, actor: Actor, resume_id: int, data: dict[str, Any] | None = None, *, events: Events = None
+) -> Resume:
     """Publish (or renew) a resume until the chosen day, never beyond one calendar month."""
     resume = get_editable(session, actor, resume_id)
-    values = schemas.load(PublishSchema(), data or {})
+    renewal = resume.published_at is not None
+    _publish(session, actor, resume, resume.seeker, data)
+    _changed(session, actor, resume, "renewed" if renewal else "published", events)
+    return resume
+
+
+def _publish(session: Session, actor: Actor, resume: Resume, profile: SeekerProfile, data: dict[str, Any] | None) -> None:
+    """Check a publication (consent, the chosen day) and set it on the resume; the caller records the event."""
+    values = schemas.load(_PUBLISH_SCHEMA, data or {})
     if resume.visibility == Visibility.ARCHIVED:
         raise Conflict(_l("An archived resume cannot be published; create a new one."))
-    profile = resume.seeker
     if profile.consent_publish_at is None:
         if not values.get("consent_publish"):
             raise field_error("consent_publish", _l("Publishing needs the person's consent to show the resume on the internet."))
@@ -192,13 +234,10 @@ def publish_resume(session: Session, actor: Actor, resume_id: int, data: dict[st
         if limit is not None and chosen > limit:
             raise field_error("until", _l("A resume is published for at most one month; choose an earlier day."))
         expires_at = chosen
-    renewal = resume.published_at is not None
     resume.published_at = now
     resume.expires_at = expires_at
     resume.expired_at = None
     resume.visibility = Visibility.ACTIVE
-    _changed(session, actor, resume, "renewed" if renewal else "published")
-    return resume
 
 
 def hide_resume(session: Session, actor: Actor, resume_id: int) -> Resume:

@@ -53,9 +53,13 @@ VacancySchema = schemas.InputSchema.from_dict(
 
 CLOSE_REASONS = ("filled", "cancelled", "expired", "employer_request", "moderation")
 
+# Built once: an instance costs ~1 ms to build (fields copied and bound) and loading keeps no
+# state on it; its messages are lazy, translated when shown, so one serves every locale.
+_VACANCY_SCHEMA = VacancySchema()
+
 
 def _validate(session: Session, data: dict[str, Any]) -> dict[str, Any]:
-    values = schemas.load_checked(VacancySchema(), data, lambda v: check_common(session, v))
+    values = schemas.load_checked(_VACANCY_SCHEMA, data, lambda v: check_common(session, v))
     if values.get("salary_from") and values.get("salary_to") and values["salary_from"] > values["salary_to"]:
         raise ValidationFailed({"salary_to": [_l("The upper bound is below the lower bound.")]})
     return values
@@ -89,10 +93,12 @@ def can_edit(session: Session, actor: Actor, vacancy: Vacancy) -> bool:
 
 
 def get_vacancy(session: Session, vacancy_id: int, *, for_update: bool = False) -> Vacancy:
-    stmt = sa.select(Vacancy).where(Vacancy.id == vacancy_id)
     if for_update:
-        stmt = stmt.with_for_update()
-    vacancy = session.scalar(stmt)
+        vacancy = session.scalar(sa.select(Vacancy).where(Vacancy.id == vacancy_id).with_for_update())
+    else:
+        # From the session when it already holds the row (a SELECT would hand back that same
+        # object without refreshing it): no round trip to re-read what was just written.
+        vacancy = session.get(Vacancy, vacancy_id)
     if vacancy is None:
         raise NotFound(_l("No such vacancy."))
     return vacancy
@@ -112,33 +118,61 @@ def can_view(session: Session, actor: Actor | None, vacancy: Vacancy) -> bool:
     return vacancy.is_public or (actor is not None and can_edit(session, actor, vacancy))
 
 
-def _changed(session: Session, actor: Actor, vacancy: Vacancy, what: str, **extra: Any) -> None:
+Events = list[dict[str, Any]] | None
+"""Where an operation's outbox events go: ``None`` emits each at once (the usual case); a list
+collects them as :func:`exchange.outbox.emit_many` rows, for a caller that writes many records
+in one transaction (the bulk import) and must insert the list before it commits."""
+
+
+def _changed(session: Session, actor: Actor, vacancy: Vacancy, what: str, events: Events = None, **extra: Any) -> None:
     session.flush()
-    outbox.emit(
-        session, f"vacancy.{what}", "vacancy", vacancy.id,
-        {"version": vacancy.version, "organisation_id": vacancy.organisation_id, "public": vacancy.is_public, **extra},
-        actor.user_id,
-    )
+    payload = {"version": vacancy.version, "organisation_id": vacancy.organisation_id, "public": vacancy.is_public, **extra}
+    if events is None:
+        outbox.emit(session, f"vacancy.{what}", "vacancy", vacancy.id, payload, actor.user_id)
+    else:
+        events.append({"topic": f"vacancy.{what}", "aggregate_type": "vacancy", "aggregate_id": vacancy.id,
+                       "payload": payload, "actor_user_id": actor.user_id})
 
 
-def create_vacancy(session: Session, actor: Actor, data: dict[str, Any]) -> Vacancy:
+def _publish_errors(occupation_code: str | None, description: str | None) -> dict[str, list[Any]]:
+    errors = {}
+    if not occupation_code:
+        errors["occupation_code"] = [_l("Choose an occupation before publishing.")]
+    if len(description or "") < 20:
+        errors["description"] = [_l("Describe the job in at least 20 characters before publishing.")]
+    return errors
+
+
+def create_vacancy(
+    session: Session, actor: Actor, data: dict[str, Any], *, publish: bool = False, events: Events = None
+) -> Vacancy:
+    """Create a draft, or with ``publish`` a published vacancy in one step (one INSERT).
+
+    Publishing at once checks what :func:`publish_vacancy` checks, before anything is
+    written, and records the same two events (``created``, then ``published``).
+    """
     require_scope(actor, "vacancies:write")
     values = _validate(session, data)
     organisation, source = _owning_organisation(session, actor, values.pop("organisation_id", None))
+    if publish and (errors := _publish_errors(values.get("occupation_code"), values.get("description"))):
+        raise ValidationFailed(errors)
     vacancy = Vacancy(
         organisation_id=organisation.id,
         source=source,
         source_organisation_id=actor.organisation_id if source != VacancySource.EMPLOYER else None,
         created_by_user_id=actor.user_id,
-        status=VacancyStatus.DRAFT,
+        status=VacancyStatus.PUBLISHED if publish else VacancyStatus.DRAFT,
+        published_at=utcnow() if publish else None,
         **{k: v for k, v in values.items() if v is not None},
     )
     session.add(vacancy)
-    _changed(session, actor, vacancy, "created")
+    _changed(session, actor, vacancy, "created", events)
+    if publish:
+        _changed(session, actor, vacancy, "published", events)
     return vacancy
 
 
-def update_vacancy(session: Session, actor: Actor, vacancy_id: int, data: dict[str, Any]) -> Vacancy:
+def update_vacancy(session: Session, actor: Actor, vacancy_id: int, data: dict[str, Any], *, events: Events = None) -> Vacancy:
     vacancy = get_editable(session, actor, vacancy_id)
     if vacancy.status in (VacancyStatus.CLOSED, VacancyStatus.ARCHIVED):
         raise Conflict(_l("A closed vacancy cannot be edited; reopen it first."))
@@ -151,58 +185,55 @@ def update_vacancy(session: Session, actor: Actor, vacancy_id: int, data: dict[s
         if value is None and key in ("employment_type", "schedule", "working_regime", "kind", "positions"):
             continue  # keep the defaults rather than blank out required columns
         setattr(vacancy, key, value)
-    _changed(session, actor, vacancy, "updated")
+    _changed(session, actor, vacancy, "updated", events)
     return vacancy
 
 
-def publish_vacancy(session: Session, actor: Actor, vacancy_id: int) -> Vacancy:
+def publish_vacancy(session: Session, actor: Actor, vacancy_id: int, *, events: Events = None) -> Vacancy:
     vacancy = get_editable(session, actor, vacancy_id)
     if vacancy.status == VacancyStatus.PUBLISHED:
         return vacancy
     if vacancy.status in (VacancyStatus.CLOSED, VacancyStatus.ARCHIVED):
         raise Conflict(_l("A closed vacancy cannot be published; reopen it first."))
-    errors = {}
-    if not vacancy.occupation_code:
-        errors["occupation_code"] = [_l("Choose an occupation before publishing.")]
-    if len(vacancy.description or "") < 20:
-        errors["description"] = [_l("Describe the job in at least 20 characters before publishing.")]
-    if errors:
+    if errors := _publish_errors(vacancy.occupation_code, vacancy.description):
         raise ValidationFailed(errors)
     vacancy.status = VacancyStatus.PUBLISHED
     vacancy.published_at = utcnow()
-    _changed(session, actor, vacancy, "published")
+    _changed(session, actor, vacancy, "published", events)
     return vacancy
 
 
-def unpublish_vacancy(session: Session, actor: Actor, vacancy_id: int) -> Vacancy:
+def unpublish_vacancy(session: Session, actor: Actor, vacancy_id: int, *, events: Events = None) -> Vacancy:
     """Hide from the portal without closing (back to draft)."""
     vacancy = get_editable(session, actor, vacancy_id)
     if vacancy.status != VacancyStatus.PUBLISHED:
         raise Conflict(_l("Only a published vacancy can be hidden."))
     vacancy.status = VacancyStatus.DRAFT
-    _changed(session, actor, vacancy, "hidden")
+    _changed(session, actor, vacancy, "hidden", events)
     return vacancy
 
 
-def close_vacancy(session: Session, actor: Actor, vacancy_id: int, reason: str = "employer_request") -> Vacancy:
+def close_vacancy(
+    session: Session, actor: Actor, vacancy_id: int, reason: str = "employer_request", *, events: Events = None
+) -> Vacancy:
     vacancy = get_editable(session, actor, vacancy_id)
     if reason not in CLOSE_REASONS:
         raise ValidationFailed({"reason": [_l("Choose one of: {choices}.").format(choices=", ".join(CLOSE_REASONS))]})
     if vacancy.status == VacancyStatus.CLOSED:
         return vacancy
-    mark_closed(session, vacancy, reason, actor)
+    mark_closed(session, vacancy, reason, actor, events=events)
     return vacancy
 
 
-def mark_closed(session: Session, vacancy: Vacancy, reason: str, actor: Actor) -> None:
+def mark_closed(session: Session, vacancy: Vacancy, reason: str, actor: Actor, *, events: Events = None) -> None:
     """Close after the caller has checked permission (also used when the last position is filled)."""
     vacancy.status = VacancyStatus.CLOSED
     vacancy.closed_at = utcnow()
     vacancy.close_reason = reason
-    _changed(session, actor, vacancy, "closed", reason=reason)
+    _changed(session, actor, vacancy, "closed", events, reason=reason)
 
 
-def reopen_vacancy(session: Session, actor: Actor, vacancy_id: int) -> Vacancy:
+def reopen_vacancy(session: Session, actor: Actor, vacancy_id: int, *, events: Events = None) -> Vacancy:
     """Renew a closed vacancy as a draft, e.g. to hire again for the same job."""
     vacancy = get_editable(session, actor, vacancy_id)
     if vacancy.status != VacancyStatus.CLOSED:
@@ -212,7 +243,7 @@ def reopen_vacancy(session: Session, actor: Actor, vacancy_id: int) -> Vacancy:
     vacancy.status = VacancyStatus.DRAFT
     vacancy.closed_at = None
     vacancy.close_reason = None
-    _changed(session, actor, vacancy, "reopened")
+    _changed(session, actor, vacancy, "reopened", events)
     return vacancy
 
 

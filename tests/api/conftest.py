@@ -9,6 +9,7 @@ import pytest
 
 from exchange.api.models import SCOPES
 from tests import factories
+from tests.workers.conftest import rq_app  # noqa: F401  (the app in RQ mode, for the import queue tests)
 
 
 @dataclass

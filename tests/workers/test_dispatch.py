@@ -32,6 +32,7 @@ def test_the_real_consumers_declare_their_queues():
         "exchange.notifications.consumers": "notify",
         "exchange.subscriptions.consumers": "notify",
         "exchange.api.consumers": "notify",
+        "exchange.api.import_consumers": "imports",
     }
     subscriptions = dispatch.consumer_named("exchange.subscriptions.consumers")
     assert subscriptions.after == ("search.consumers",)  # alerts match against the index

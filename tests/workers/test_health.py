@@ -83,7 +83,7 @@ def test_rq_mode_reports_missing_workers_and_scheduler(rq_app, db):
     report = health.check(rq_app)
     codes = {p["code"]: p["params"] for p in report["problems"]}
     assert "no_scheduler" in codes
-    assert len(codes["queues_without_worker"]["queues"]) == 4
+    assert len(codes["queues_without_worker"]["queues"]) == 5
 
 
 def test_admin_page_shows_the_translated_problems(app, db, client, sign_in, recorder):

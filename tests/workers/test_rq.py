@@ -172,6 +172,7 @@ def test_one_job_per_consumer_on_its_queue(rq_app, db, three):
         "index": [f"{prefix}-outbox-{event.id}-tests-workers-index_consumer"],
         "notify": [f"{prefix}-outbox-{event.id}-tests-workers-notify_consumer"],
         "default": [f"{prefix}-outbox-{event.id}-tests-workers-recording_consumer"],
+        "imports": [],
         "reconcile": [],
     }
     # Only index is served: indexing is not held up by the other queues, and the event is not done yet.
