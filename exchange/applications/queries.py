@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, load_only, selectinload
 
 from exchange.applications import states
 from exchange.applications.models import (
@@ -84,14 +84,24 @@ class Column:
 EXPANDED_PAGE = 100
 
 
-def _column_key(stages: list[OrganisationStage]) -> sa.ColumnElement[str]:
-    """Which board column an application sits in, computed in SQL (the same rule for totals and cards)."""
-    whens: list[tuple[sa.ColumnElement[bool], str]] = [(Application.state.in_(CLOSED_STATES), "closed")]
-    whens += [
-        (sa.and_(Application.stage_id == stage.id, Application.state == stage.state.value), f"stage-{stage.id}")
-        for stage in stages
-    ]
-    return sa.case(*whens, else_=sa.cast(Application.state, sa.String)).label("column_key")
+def _column_filters(stages: list[OrganisationStage]) -> dict[str, sa.ColumnElement[bool]]:
+    """Which applications each board column holds, in board order; every application is in exactly one.
+
+    A card sits in an active own stage's column when it is in that stage and still in the
+    stage's state; otherwise in the column of its state; refused, withdrawn and
+    auto-rejected ones share the closed column. The same conditions give the totals and
+    the cards, so the two always agree.
+    """
+    a = Application
+    filters: dict[str, sa.ColumnElement[bool]] = {"new": a.state == ApplicationState.NEW}
+    for state in states.STAGE_ORDER:
+        own = [s.id for s in stages if s.state.value == state]
+        in_state = a.state == ApplicationState(state)
+        filters[state] = sa.and_(in_state, sa.or_(a.stage_id.is_(None), a.stage_id.not_in(own))) if own else in_state
+        filters.update({f"stage-{stage_id}": sa.and_(in_state, a.stage_id == stage_id) for stage_id in own})
+    filters["hired"] = a.state == ApplicationState.HIRED
+    filters["closed"] = a.state.in_(CLOSED_STATES)
+    return filters
 
 
 def board(
@@ -99,9 +109,11 @@ def board(
 ) -> tuple[Vacancy, list[Column]]:
     """The vacancy's candidates by stage; each column shows its newest cards and its total.
 
-    One query gives every column's total and newest cards (a window over the vacancy's
-    applications, then the cards joined by primary key with what a card shows); an
-    expanded column pages through its cards, :data:`EXPANDED_PAGE` at a time.
+    Two statements whatever the number of applications: one pass counts every column
+    (``count(*) FILTER``), and one ``UNION ALL`` picks each column's newest ids straight
+    from the ``(vacancy_id, state, updated_at, id)`` index (no sort of the vacancy's
+    applications), then joins what a card shows. An expanded column pages through its
+    cards, :data:`EXPANDED_PAGE` at a time.
     """
     require_scope(actor, READ_SCOPE)
     vacancy = vacancies.get_vacancy(session, vacancy_id)
@@ -122,43 +134,40 @@ def board(
     if expand:
         by_key[expand].offset = offset
 
-    key = _column_key(stages)
-    ranked = (
-        sa.select(
-            Application.id.label("id"), key,
-            sa.func.row_number().over(partition_by=key, order_by=(Application.updated_at.desc(), Application.id.desc()))
-            .label("position"),
-            sa.func.count().over(partition_by=key).label("total"),
-        )
-        .where(Application.vacancy_id == vacancy.id)
-        .subquery()
-    )
-    shown = ranked.c.position <= per_column
-    if expand:
-        shown = sa.or_(
-            sa.and_(ranked.c.column_key != expand, shown),
-            sa.and_(ranked.c.column_key == expand, ranked.c.position > offset, ranked.c.position <= offset + EXPANDED_PAGE),
-        )
-    # Columns with nothing on the shown page still need their total: the first card of each carries it.
-    wanted = sa.or_(shown, ranked.c.position == 1)
+    filters = _column_filters(stages)
+    a = Application
+    in_vacancy = a.vacancy_id == vacancy.id
+    totals = session.execute(sa.select(*(sa.func.count().filter(f) for f in filters.values())).where(in_vacancy)).one()
+    for key, total in zip(filters, totals, strict=True):
+        by_key[key].total = total
+
+    newest_first = (a.updated_at.desc(), a.id.desc())
+    picks = []
+    for key, where in filters.items():
+        if not by_key[key].total:
+            continue
+        limit, skip = (EXPANDED_PAGE, offset) if key == expand else (per_column, 0)
+        ids = sa.select(a.id).where(in_vacancy, where).order_by(*newest_first).limit(limit).offset(skip).subquery()
+        picks.append(sa.select(ids.c.id, sa.literal(key, sa.String).label("column_key")))
+    if not picks:
+        return vacancy, columns
+    picked = sa.union_all(*picks).subquery()
     rows = session.execute(
-        sa.select(Application, ranked.c.column_key, ranked.c.total, shown.label("shown"))
-        .join(ranked, ranked.c.id == Application.id)
-        .where(wanted)
+        sa.select(a, picked.c.column_key)
+        .join(picked, picked.c.id == a.id)
         .options(
-            # What a card shows: the person's name, the resume's title, the stage.
-            joinedload(Application.seeker).load_only(
+            # What a card shows: the person's name, the resume's title, origin, state, stage, referral clock.
+            load_only(a.id, a.resume_id, a.seeker_id, a.origin, a.state, a.stage_id, a.answer_due_at, a.answered_at,
+                      a.updated_at, a.version),
+            joinedload(a.seeker).load_only(
                 SeekerProfile.id, SeekerProfile.last_name, SeekerProfile.first_name, SeekerProfile.middle_name),
-            joinedload(Application.resume).load_only(Resume.id, Resume.title),
-            joinedload(Application.stage),
+            joinedload(a.resume).load_only(Resume.id, Resume.title),
+            joinedload(a.stage),
         )
-        .order_by(ranked.c.column_key, ranked.c.position)
+        .order_by(*newest_first)
     ).all()
-    for application, column_key, total, is_shown in rows:
-        column = by_key[column_key]
-        column.total = total
-        if is_shown:
-            column.cards.append(application)
+    for application, column_key in rows:
+        by_key[column_key].cards.append(application)
     return vacancy, columns
 
 
