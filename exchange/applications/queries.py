@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, joinedload, load_only, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from exchange.applications import states
 from exchange.applications.models import (
+    OPEN_STATES,
     Application,
     ApplicationEvent,
     ApplicationOrigin,
@@ -33,7 +34,7 @@ from exchange.vacancies.models import Vacancy
 CLOSED_STATES = [ApplicationState.REJECTED.value, ApplicationState.WITHDRAWN.value, ApplicationState.AUTO_REJECTED.value]
 
 
-def deadline_status(application: Application, now: dt.datetime | None = None) -> str | None:
+def deadline_status(application: Application | Card, now: dt.datetime | None = None) -> str | None:
     """How a referral's answer stands: answered, overdue, due_today, pending, expired (auto-rejected)."""
     if application.answer_due_at is None:
         return None
@@ -70,6 +71,48 @@ def _org_scope(organisation_id: int) -> sa.ColumnElement[bool]:
     return sa.or_(Application.organisation_id == organisation_id, Application.vacancy_id.in_(managed))
 
 
+@dataclass(frozen=True, slots=True)
+class CardSeeker:
+    id: int
+    full_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class CardResume:
+    id: int
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class CardStage:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """An application as its board card shows it, read from plain rows rather than ORM objects.
+
+    It answers to the names the card templates use on an :class:`Application`
+    (``seeker.full_name``, ``resume.title``, ``stage.name``, the referral clock for
+    :func:`deadline_status`), so the cards and macros render either.
+    """
+
+    id: int
+    origin: ApplicationOrigin
+    state: ApplicationState
+    stage_id: int | None
+    answer_due_at: dt.datetime | None
+    answered_at: dt.datetime | None
+    seeker: CardSeeker
+    resume: CardResume
+    stage: CardStage | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+
 @dataclass
 class Column:
     key: str
@@ -77,7 +120,7 @@ class Column:
     state: str | None
     stage: OrganisationStage | None = None
     total: int = 0
-    cards: list[Application] = field(default_factory=list)
+    cards: list[Card] = field(default_factory=list)
     offset: int = 0  # where the shown cards start (an expanded column pages through all of them)
 
 
@@ -152,22 +195,28 @@ def board(
     if not picks:
         return vacancy, columns
     picked = sa.union_all(*picks).subquery()
+    person, resume, stage = SeekerProfile, Resume, OrganisationStage
     rows = session.execute(
-        sa.select(a, picked.c.column_key)
-        .join(picked, picked.c.id == a.id)
-        .options(
-            # What a card shows: the person's name, the resume's title, origin, state, stage, referral clock.
-            load_only(a.id, a.resume_id, a.seeker_id, a.origin, a.state, a.stage_id, a.answer_due_at, a.answered_at,
-                      a.updated_at, a.version),
-            joinedload(a.seeker).load_only(
-                SeekerProfile.id, SeekerProfile.last_name, SeekerProfile.first_name, SeekerProfile.middle_name),
-            joinedload(a.resume).load_only(Resume.id, Resume.title),
-            joinedload(a.stage),
+        sa.select(
+            picked.c.column_key, a.id, a.origin, a.state, a.stage_id, a.answer_due_at, a.answered_at,
+            person.id.label("person_id"), person.last_name, person.first_name, person.middle_name,
+            resume.id.label("resume_id"), resume.title, stage.name.label("stage_name"),
         )
+        .select_from(picked)
+        .join(a, a.id == picked.c.id)
+        .join(person, person.id == a.seeker_id)
+        .join(resume, resume.id == a.resume_id)
+        .outerjoin(stage, stage.id == a.stage_id)
         .order_by(*newest_first)
-    ).all()
-    for application, column_key in rows:
-        by_key[column_key].cards.append(application)
+    )
+    full_name = SeekerProfile.full_name.fget  # the profile's own rule, applied to the row's name columns
+    for row in rows:
+        by_key[row.column_key].cards.append(Card(
+            id=row.id, origin=row.origin, state=row.state, stage_id=row.stage_id, answer_due_at=row.answer_due_at,
+            answered_at=row.answered_at, seeker=CardSeeker(row.person_id, full_name(row)),
+            resume=CardResume(row.resume_id, row.title),
+            stage=CardStage(row.stage_id, row.stage_name) if row.stage_id is not None else None,
+        ))
     return vacancy, columns
 
 
