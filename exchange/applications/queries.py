@@ -309,14 +309,23 @@ def centre_deadlines(
         "waiting": sa.and_(waiting, a.answer_due_at >= today_end),
         "answered": a.answered_at.is_not(None),
     }
-    totals = {
-        key: session.scalar(sa.select(sa.func.count()).select_from(base.where(cond).subquery())) or 0
-        for key, cond in conditions.items()
-    }
+    # Every bucket's count in one pass over the centre's referrals.
+    counted = session.execute(
+        sa.select(*(sa.func.count().filter(cond) for cond in conditions.values()))
+        .where(a.centre_id == actor.organisation_id, a.origin == ApplicationOrigin.REFERRAL)
+    ).one()
+    totals = dict(zip(conditions, counted, strict=True))
     order = a.answer_due_at.desc() if bucket in ("answered", "overdue") else a.answer_due_at.asc()
     rows = session.scalars(
         base.where(conditions.get(bucket, conditions["due_today"]))
-        .options(joinedload(a.seeker), joinedload(a.vacancy).joinedload(Vacancy.organisation), joinedload(a.resume))
+        .options(
+            # What a row shows: the person, the vacancy and its employer (name, phone), the stage badge.
+            joinedload(a.seeker).load_only(
+                SeekerProfile.id, SeekerProfile.last_name, SeekerProfile.first_name, SeekerProfile.middle_name),
+            joinedload(a.vacancy).load_only(Vacancy.id, Vacancy.title, Vacancy.organisation_id)
+            .joinedload(Vacancy.organisation),
+            joinedload(a.stage),
+        )
         .order_by(order, a.id).limit(limit)
     )
     return list(rows), totals
