@@ -331,6 +331,17 @@ def centre_deadlines(
     return list(rows), totals
 
 
+def _average_answer_hours(session: Session, scope: sa.ColumnElement[bool]) -> float | None:
+    """Mean hours from an application to the employer's first decision, averaged in the database."""
+    a = Application
+    if session.get_bind().dialect.name == "postgresql":
+        seconds = sa.func.extract("epoch", a.answered_at - a.created_at)
+    else:  # SQLite keeps the UTC datetimes as ISO text
+        seconds = (sa.func.julianday(a.answered_at) - sa.func.julianday(a.created_at)) * 86400
+    average = session.scalar(sa.select(sa.func.avg(seconds)).where(scope, a.answered_at.is_not(None)))
+    return round(float(average) / 3600, 1) if average is not None else None
+
+
 def organisation_statistics(session: Session, actor: Actor, *, days: int = 30) -> dict[str, Any]:
     """Daily and overall counts for an employer or agency (R-EMP-8, R-AG-6)."""
     require_scope(actor, READ_SCOPE)
@@ -338,26 +349,27 @@ def organisation_statistics(session: Session, actor: Actor, *, days: int = 30) -
     org = actor.organisation_id
     own_vacancies = sa.or_(Vacancy.organisation_id == org, Vacancy.source_organisation_id == org)
     scope = _org_scope(org)
-    overall = {
-        "vacancies": session.scalar(sa.select(sa.func.count()).where(own_vacancies)) or 0,
-        "published": session.scalar(sa.select(sa.func.count()).where(own_vacancies, Vacancy.status == "published")) or 0,
-        "views": session.scalar(sa.select(sa.func.coalesce(sa.func.sum(Vacancy.view_count), 0)).where(own_vacancies)) or 0,
-    }
-    for origin in ApplicationOrigin:
-        overall[f"{origin.value}s"] = session.scalar(sa.select(sa.func.count()).where(scope, Application.origin == origin)) or 0
+    vacancy_count, published, views = session.execute(
+        sa.select(sa.func.count(), sa.func.count().filter(Vacancy.status == "published"),
+                  sa.func.coalesce(sa.func.sum(Vacancy.view_count), 0)).where(own_vacancies)
+    ).one()
+    overall: dict[str, Any] = {"vacancies": vacancy_count, "published": published, "views": views}
+    overall.update({f"{origin.value}s": 0 for origin in ApplicationOrigin})
+    overall.update(interviews=0, hires=0)
+    # Per origin counts and hires in one grouped pass over the organisation's applications.
+    for origin, count, hires in session.execute(
+        sa.select(Application.origin, sa.func.count(), sa.func.count().filter(Application.state == ApplicationState.HIRED))
+        .where(scope).group_by(Application.origin)
+    ):
+        overall[f"{getattr(origin, 'value', origin)}s"] = count
+        overall["hires"] += hires
     e = ApplicationEvent
     in_scope_events = sa.select(e).join(Application, Application.id == e.application_id).where(scope)
     overall["interviews"] = session.scalar(
         sa.select(sa.func.count(sa.distinct(e.application_id))).join(Application, Application.id == e.application_id)
         .where(scope, e.to_state == "interview")
     ) or 0
-    overall["hires"] = session.scalar(sa.select(sa.func.count()).where(scope, Application.state == ApplicationState.HIRED)) or 0
-    answered = session.execute(
-        sa.select(Application.created_at, Application.answered_at).where(scope, Application.answered_at.is_not(None))
-    ).all()
-    overall["average_answer_hours"] = (
-        round(sum((b - c).total_seconds() for c, b in answered) / len(answered) / 3600, 1) if answered else None
-    )
+    overall["average_answer_hours"] = _average_answer_hours(session, scope)
 
     start_day = local_today() - dt.timedelta(days=days - 1)
     since = dt.datetime.combine(start_day, dt.time(), tzinfo=ALMATY).astimezone(dt.UTC)
