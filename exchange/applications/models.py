@@ -90,7 +90,8 @@ class Application(Base):
             postgresql_where=sa.text("answered_at IS NULL AND answer_due_at IS NOT NULL"),
             sqlite_where=sa.text("answered_at IS NULL AND answer_due_at IS NOT NULL"),
         ),
-        sa.Index("ix_applications_vacancy_state", "vacancy_id", "state"),
+        # The pipeline board reads each column's newest cards straight off this index (see 0005).
+        sa.Index("ix_applications_vacancy_board", "vacancy_id", "state", "updated_at", "id", postgresql_include=["stage_id"]),
         sa.Index("ix_applications_organisation_created", "organisation_id", "created_at"),
         sa.Index("ix_applications_centre_due", "centre_id", "answer_due_at"),
         sa.Index("ix_applications_initiated_by_updated", "initiated_by_organisation_id", "updated_at"),

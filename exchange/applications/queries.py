@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from exchange.applications import states
 from exchange.applications.models import (
+    OPEN_STATES,
     Application,
     ApplicationEvent,
     ApplicationOrigin,
@@ -33,7 +34,7 @@ from exchange.vacancies.models import Vacancy
 CLOSED_STATES = [ApplicationState.REJECTED.value, ApplicationState.WITHDRAWN.value, ApplicationState.AUTO_REJECTED.value]
 
 
-def deadline_status(application: Application, now: dt.datetime | None = None) -> str | None:
+def deadline_status(application: Application | Card, now: dt.datetime | None = None) -> str | None:
     """How a referral's answer stands: answered, overdue, due_today, pending, expired (auto-rejected)."""
     if application.answer_due_at is None:
         return None
@@ -70,6 +71,48 @@ def _org_scope(organisation_id: int) -> sa.ColumnElement[bool]:
     return sa.or_(Application.organisation_id == organisation_id, Application.vacancy_id.in_(managed))
 
 
+@dataclass(frozen=True, slots=True)
+class CardSeeker:
+    id: int
+    full_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class CardResume:
+    id: int
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class CardStage:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """An application as its board card shows it, read from plain rows rather than ORM objects.
+
+    It answers to the names the card templates use on an :class:`Application`
+    (``seeker.full_name``, ``resume.title``, ``stage.name``, the referral clock for
+    :func:`deadline_status`), so the cards and macros render either.
+    """
+
+    id: int
+    origin: ApplicationOrigin
+    state: ApplicationState
+    stage_id: int | None
+    answer_due_at: dt.datetime | None
+    answered_at: dt.datetime | None
+    seeker: CardSeeker
+    resume: CardResume
+    stage: CardStage | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+
 @dataclass
 class Column:
     key: str
@@ -77,21 +120,31 @@ class Column:
     state: str | None
     stage: OrganisationStage | None = None
     total: int = 0
-    cards: list[Application] = field(default_factory=list)
+    cards: list[Card] = field(default_factory=list)
     offset: int = 0  # where the shown cards start (an expanded column pages through all of them)
 
 
 EXPANDED_PAGE = 100
 
 
-def _column_key(stages: list[OrganisationStage]) -> sa.ColumnElement[str]:
-    """Which board column an application sits in, computed in SQL (the same rule for totals and cards)."""
-    whens: list[tuple[sa.ColumnElement[bool], str]] = [(Application.state.in_(CLOSED_STATES), "closed")]
-    whens += [
-        (sa.and_(Application.stage_id == stage.id, Application.state == stage.state.value), f"stage-{stage.id}")
-        for stage in stages
-    ]
-    return sa.case(*whens, else_=sa.cast(Application.state, sa.String)).label("column_key")
+def _column_filters(stages: list[OrganisationStage]) -> dict[str, sa.ColumnElement[bool]]:
+    """Which applications each board column holds, in board order; every application is in exactly one.
+
+    A card sits in an active own stage's column when it is in that stage and still in the
+    stage's state; otherwise in the column of its state; refused, withdrawn and
+    auto-rejected ones share the closed column. The same conditions give the totals and
+    the cards, so the two always agree.
+    """
+    a = Application
+    filters: dict[str, sa.ColumnElement[bool]] = {"new": a.state == ApplicationState.NEW}
+    for state in states.STAGE_ORDER:
+        own = [s.id for s in stages if s.state.value == state]
+        in_state = a.state == ApplicationState(state)
+        filters[state] = sa.and_(in_state, sa.or_(a.stage_id.is_(None), a.stage_id.not_in(own))) if own else in_state
+        filters.update({f"stage-{stage_id}": sa.and_(in_state, a.stage_id == stage_id) for stage_id in own})
+    filters["hired"] = a.state == ApplicationState.HIRED
+    filters["closed"] = a.state.in_(CLOSED_STATES)
+    return filters
 
 
 def board(
@@ -99,9 +152,11 @@ def board(
 ) -> tuple[Vacancy, list[Column]]:
     """The vacancy's candidates by stage; each column shows its newest cards and its total.
 
-    One query gives every column's total and newest cards (a window over the vacancy's
-    applications, then the cards joined by primary key with what a card shows); an
-    expanded column pages through its cards, :data:`EXPANDED_PAGE` at a time.
+    Two statements whatever the number of applications: one pass counts every column
+    (``count(*) FILTER``), and one ``UNION ALL`` picks each column's newest ids straight
+    from the ``(vacancy_id, state, updated_at, id)`` index (no sort of the vacancy's
+    applications), then joins what a card shows. An expanded column pages through its
+    cards, :data:`EXPANDED_PAGE` at a time.
     """
     require_scope(actor, READ_SCOPE)
     vacancy = vacancies.get_vacancy(session, vacancy_id)
@@ -122,43 +177,46 @@ def board(
     if expand:
         by_key[expand].offset = offset
 
-    key = _column_key(stages)
-    ranked = (
-        sa.select(
-            Application.id.label("id"), key,
-            sa.func.row_number().over(partition_by=key, order_by=(Application.updated_at.desc(), Application.id.desc()))
-            .label("position"),
-            sa.func.count().over(partition_by=key).label("total"),
-        )
-        .where(Application.vacancy_id == vacancy.id)
-        .subquery()
-    )
-    shown = ranked.c.position <= per_column
-    if expand:
-        shown = sa.or_(
-            sa.and_(ranked.c.column_key != expand, shown),
-            sa.and_(ranked.c.column_key == expand, ranked.c.position > offset, ranked.c.position <= offset + EXPANDED_PAGE),
-        )
-    # Columns with nothing on the shown page still need their total: the first card of each carries it.
-    wanted = sa.or_(shown, ranked.c.position == 1)
+    filters = _column_filters(stages)
+    a = Application
+    in_vacancy = a.vacancy_id == vacancy.id
+    totals = session.execute(sa.select(*(sa.func.count().filter(f) for f in filters.values())).where(in_vacancy)).one()
+    for key, total in zip(filters, totals, strict=True):
+        by_key[key].total = total
+
+    newest_first = (a.updated_at.desc(), a.id.desc())
+    picks = []
+    for key, where in filters.items():
+        if not by_key[key].total:
+            continue
+        limit, skip = (EXPANDED_PAGE, offset) if key == expand else (per_column, 0)
+        ids = sa.select(a.id).where(in_vacancy, where).order_by(*newest_first).limit(limit).offset(skip).subquery()
+        picks.append(sa.select(ids.c.id, sa.literal(key, sa.String).label("column_key")))
+    if not picks:
+        return vacancy, columns
+    picked = sa.union_all(*picks).subquery()
+    person, resume, stage = SeekerProfile, Resume, OrganisationStage
     rows = session.execute(
-        sa.select(Application, ranked.c.column_key, ranked.c.total, shown.label("shown"))
-        .join(ranked, ranked.c.id == Application.id)
-        .where(wanted)
-        .options(
-            # What a card shows: the person's name, the resume's title, the stage.
-            joinedload(Application.seeker).load_only(
-                SeekerProfile.id, SeekerProfile.last_name, SeekerProfile.first_name, SeekerProfile.middle_name),
-            joinedload(Application.resume).load_only(Resume.id, Resume.title),
-            joinedload(Application.stage),
+        sa.select(
+            picked.c.column_key, a.id, a.origin, a.state, a.stage_id, a.answer_due_at, a.answered_at,
+            person.id.label("person_id"), person.last_name, person.first_name, person.middle_name,
+            resume.id.label("resume_id"), resume.title, stage.name.label("stage_name"),
         )
-        .order_by(ranked.c.column_key, ranked.c.position)
-    ).all()
-    for application, column_key, total, is_shown in rows:
-        column = by_key[column_key]
-        column.total = total
-        if is_shown:
-            column.cards.append(application)
+        .select_from(picked)
+        .join(a, a.id == picked.c.id)
+        .join(person, person.id == a.seeker_id)
+        .join(resume, resume.id == a.resume_id)
+        .outerjoin(stage, stage.id == a.stage_id)
+        .order_by(*newest_first)
+    )
+    full_name = SeekerProfile.full_name.fget  # the profile's own rule, applied to the row's name columns
+    for row in rows:
+        by_key[row.column_key].cards.append(Card(
+            id=row.id, origin=row.origin, state=row.state, stage_id=row.stage_id, answer_due_at=row.answer_due_at,
+            answered_at=row.answered_at, seeker=CardSeeker(row.person_id, full_name(row)),
+            resume=CardResume(row.resume_id, row.title),
+            stage=CardStage(row.stage_id, row.stage_name) if row.stage_id is not None else None,
+        ))
     return vacancy, columns
 
 
@@ -251,17 +309,37 @@ def centre_deadlines(
         "waiting": sa.and_(waiting, a.answer_due_at >= today_end),
         "answered": a.answered_at.is_not(None),
     }
-    totals = {
-        key: session.scalar(sa.select(sa.func.count()).select_from(base.where(cond).subquery())) or 0
-        for key, cond in conditions.items()
-    }
+    # Every bucket's count in one pass over the centre's referrals.
+    counted = session.execute(
+        sa.select(*(sa.func.count().filter(cond) for cond in conditions.values()))
+        .where(a.centre_id == actor.organisation_id, a.origin == ApplicationOrigin.REFERRAL)
+    ).one()
+    totals = dict(zip(conditions, counted, strict=True))
     order = a.answer_due_at.desc() if bucket in ("answered", "overdue") else a.answer_due_at.asc()
     rows = session.scalars(
         base.where(conditions.get(bucket, conditions["due_today"]))
-        .options(joinedload(a.seeker), joinedload(a.vacancy).joinedload(Vacancy.organisation), joinedload(a.resume))
+        .options(
+            # What a row shows: the person, the vacancy and its employer (name, phone), the stage badge.
+            joinedload(a.seeker).load_only(
+                SeekerProfile.id, SeekerProfile.last_name, SeekerProfile.first_name, SeekerProfile.middle_name),
+            joinedload(a.vacancy).load_only(Vacancy.id, Vacancy.title, Vacancy.organisation_id)
+            .joinedload(Vacancy.organisation),
+            joinedload(a.stage),
+        )
         .order_by(order, a.id).limit(limit)
     )
     return list(rows), totals
+
+
+def _average_answer_hours(session: Session, scope: sa.ColumnElement[bool]) -> float | None:
+    """Mean hours from an application to the employer's first decision, averaged in the database."""
+    a = Application
+    if session.get_bind().dialect.name == "postgresql":
+        seconds = sa.func.extract("epoch", a.answered_at - a.created_at)
+    else:  # SQLite keeps the UTC datetimes as ISO text
+        seconds = (sa.func.julianday(a.answered_at) - sa.func.julianday(a.created_at)) * 86400
+    average = session.scalar(sa.select(sa.func.avg(seconds)).where(scope, a.answered_at.is_not(None)))
+    return round(float(average) / 3600, 1) if average is not None else None
 
 
 def organisation_statistics(session: Session, actor: Actor, *, days: int = 30) -> dict[str, Any]:
@@ -271,26 +349,27 @@ def organisation_statistics(session: Session, actor: Actor, *, days: int = 30) -
     org = actor.organisation_id
     own_vacancies = sa.or_(Vacancy.organisation_id == org, Vacancy.source_organisation_id == org)
     scope = _org_scope(org)
-    overall = {
-        "vacancies": session.scalar(sa.select(sa.func.count()).where(own_vacancies)) or 0,
-        "published": session.scalar(sa.select(sa.func.count()).where(own_vacancies, Vacancy.status == "published")) or 0,
-        "views": session.scalar(sa.select(sa.func.coalesce(sa.func.sum(Vacancy.view_count), 0)).where(own_vacancies)) or 0,
-    }
-    for origin in ApplicationOrigin:
-        overall[f"{origin.value}s"] = session.scalar(sa.select(sa.func.count()).where(scope, Application.origin == origin)) or 0
+    vacancy_count, published, views = session.execute(
+        sa.select(sa.func.count(), sa.func.count().filter(Vacancy.status == "published"),
+                  sa.func.coalesce(sa.func.sum(Vacancy.view_count), 0)).where(own_vacancies)
+    ).one()
+    overall: dict[str, Any] = {"vacancies": vacancy_count, "published": published, "views": views}
+    overall.update({f"{origin.value}s": 0 for origin in ApplicationOrigin})
+    overall.update(interviews=0, hires=0)
+    # Per origin counts and hires in one grouped pass over the organisation's applications.
+    for origin, count, hires in session.execute(
+        sa.select(Application.origin, sa.func.count(), sa.func.count().filter(Application.state == ApplicationState.HIRED))
+        .where(scope).group_by(Application.origin)
+    ):
+        overall[f"{getattr(origin, 'value', origin)}s"] = count
+        overall["hires"] += hires
     e = ApplicationEvent
     in_scope_events = sa.select(e).join(Application, Application.id == e.application_id).where(scope)
     overall["interviews"] = session.scalar(
         sa.select(sa.func.count(sa.distinct(e.application_id))).join(Application, Application.id == e.application_id)
         .where(scope, e.to_state == "interview")
     ) or 0
-    overall["hires"] = session.scalar(sa.select(sa.func.count()).where(scope, Application.state == ApplicationState.HIRED)) or 0
-    answered = session.execute(
-        sa.select(Application.created_at, Application.answered_at).where(scope, Application.answered_at.is_not(None))
-    ).all()
-    overall["average_answer_hours"] = (
-        round(sum((b - c).total_seconds() for c, b in answered) / len(answered) / 3600, 1) if answered else None
-    )
+    overall["average_answer_hours"] = _average_answer_hours(session, scope)
 
     start_day = local_today() - dt.timedelta(days=days - 1)
     since = dt.datetime.combine(start_day, dt.time(), tzinfo=ALMATY).astimezone(dt.UTC)

@@ -10,7 +10,7 @@ from exchange import labels
 from exchange.accounts.models import AccountRole
 from exchange.applications import operations as ops
 from exchange.applications import queries, states
-from exchange.applications.models import ApplicationState, StageState
+from exchange.applications.models import ApplicationOrigin, ApplicationState, StageState
 from exchange.errors import DomainError, ValidationFailed
 from exchange.i18n import gettext as _
 from exchange.i18n import lazy_gettext as _l
@@ -129,16 +129,28 @@ def board(vacancy_id: int):
     expanded = next((c for c in columns if c.key == expand), None)
     if expanded is not None and page > 1 and not expanded.cards:
         abort(404)
-    stages = ops.stages_for(s, ops.pipeline_owner_id(vacancy))
-    return render_template("applications/board.html", vacancy=vacancy, columns=columns, stages=stages,
-                           quick=_quick_moves, expanded=expanded, page=page, page_size=queries.EXPANDED_PAGE)
+    # The organisation's active stages are the board's stage columns, in the same order.
+    stages = [c.stage for c in columns if c.stage is not None]
+    return render_template("applications/board.html", vacancy=vacancy, columns=columns, page=page,
+                           expanded=expanded, page_size=queries.EXPANDED_PAGE, **_card_actions(stages))
 
 
-def _quick_moves(application) -> list[tuple[str, str]]:
-    """One-click moves for a card: those that need no extra details."""
-    targets = states.allowed_targets(application.state, {states.Side.EMPLOYER})
-    return [(t.value, labels.label("application_state", t)) for t in targets
-            if t in (ApplicationState.VIEWED, ApplicationState.OFFER, ApplicationState.REJECTED)]
+def _card_actions(stages) -> dict:
+    """What the board's cards offer and say, worked out once per state rather than once per card."""
+    moves, stage_moves = {}, {}
+    for state in ApplicationState:
+        # One-click moves: those that need no extra details.
+        targets = states.allowed_targets(state, {states.Side.EMPLOYER})
+        moves[state.value] = [(t.value, labels.label("application_state", t)) for t in targets
+                              if t in (ApplicationState.VIEWED, ApplicationState.OFFER, ApplicationState.REJECTED)]
+        # Own stages a card may move to (the card's current stage is left out per card).
+        stage_moves[state.value] = [
+            s for s in stages
+            if (s.state.value == state.value or s.state.value in ("viewed", "offer"))
+            and not (s.state.value == "viewed" and state.value in ("interview", "offer"))
+        ]
+    origin_names = {origin.value: labels.label("application_origin", origin) for origin in ApplicationOrigin}
+    return {"moves": moves, "stage_moves": stage_moves, "origin_names": origin_names}
 
 
 @blueprint.route("/<int:application_id>")

@@ -36,5 +36,6 @@ def referred_to(session: Session, actor: Actor, vacancy_id: int) -> list[Applica
     return list(session.scalars(
         sa.select(Application).where(Application.vacancy_id == vacancy_id, Application.centre_id == centre_id,
                                      Application.origin == ApplicationOrigin.REFERRAL)
-        .options(joinedload(Application.seeker), joinedload(Application.resume)).order_by(Application.id.desc())
+        .options(joinedload(Application.seeker), joinedload(Application.resume), joinedload(Application.stage))
+        .order_by(Application.id.desc())
     ))

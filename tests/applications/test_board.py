@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
 import pytest
 import sqlalchemy as sa
 
+from exchange.app import state
 from exchange.applications import operations as ops
 from exchange.applications import queries
-from exchange.applications.models import Application
+from exchange.applications.models import Application, OrganisationStage
 from exchange.errors import PermissionDenied
 from tests import factories as f
 
@@ -80,3 +82,103 @@ def test_board_page_links_through_an_expanded_column(db, client, sign_in, world,
     second = client.get(f"/cabinet/applications/vacancy/{world.vacancy.id}?column=new&page=2").get_data(as_text=True)
     assert "3–3 of 3" in second and "Кандидат00" in second
     assert client.get(f"/cabinet/applications/vacancy/{world.vacancy.id}?column=new&page=9").status_code == 404
+
+
+@contextlib.contextmanager
+def _statements(app):
+    """Counts the SQL statements the app's engine runs inside the block."""
+    seen: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    engine = state(app).db.engine
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+
+
+def _mixed_pipeline(db, world, count: int) -> dict[str, OrganisationStage]:
+    """``count`` applications spread over every column: own stages, referrals, closed ones."""
+    stages = {
+        "screening": ops.create_stage(db, world.employer_actor, {"name": "Звонок HR", "state": "viewed"}),
+        "test": ops.create_stage(db, world.employer_actor, {"name": "Тест", "state": "interview", "interview_kind": "testing"}),
+    }
+    when = (dt.datetime.now(dt.UTC) + dt.timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
+    for n in range(count):
+        if n % 3 == 0:
+            _p, _s, resume = f.registered_seeker(db, world.centre_actor, last_name=f"Направлен{n:02d}")
+            application = f.referral(db, world.centre_actor, resume.id, world.vacancy.id)
+        else:
+            profile, actor = f.seeker(db, last_name=f"Откликнулся{n:02d}")
+            application = ops.apply(db, actor, f.resume(db, profile, actor).id, world.vacancy.id)
+        move = n % 6
+        if move == 1:
+            ops.move_to_stage(db, world.employer_actor, application.id, stages["screening"].id)
+        elif move == 2:
+            ops.transition(db, world.employer_actor, application.id, "viewed", {})
+        elif move == 3:
+            ops.move_to_stage(db, world.employer_actor, application.id, stages["test"].id,
+                              {"interview_kind": "testing", "interview_at": when, "interview_place": "Абая 1"})
+        elif move == 4:
+            ops.transition(db, world.employer_actor, application.id, "rejected", {"reason": "Нет опыта"})
+    db.flush()
+    return stages
+
+
+def _expected_column(application: Application, stage_ids: dict[int, str]) -> str:
+    """The board's column rule, written out plainly for the check."""
+    if application.state.value in queries.CLOSED_STATES:
+        return "closed"
+    if application.stage_id in stage_ids and stage_ids[application.stage_id] == application.state.value:
+        return f"stage-{application.stage_id}"
+    return application.state.value
+
+
+def test_totals_and_newest_cards_agree_with_every_application(db, world):
+    stages = _mixed_pipeline(db, world, 14)
+    stage_ids = {s.id: s.state.value for s in stages.values()}
+    everyone = list(db.scalars(sa.select(Application).where(Application.vacancy_id == world.vacancy.id)))
+    by_column: dict[str, list[Application]] = {}
+    for application in everyone:
+        by_column.setdefault(_expected_column(application, stage_ids), []).append(application)
+    _vacancy, columns = queries.board(db, world.employer_actor, world.vacancy.id, per_column=2)
+    assert {c.key: c.total for c in columns if c.total} == {k: len(v) for k, v in by_column.items()}
+    for column in columns:
+        newest = sorted(by_column.get(column.key, []), key=lambda a: (a.updated_at, a.id), reverse=True)[:2]
+        assert [card.id for card in column.cards] == [a.id for a in newest], column.key
+        for card, application in zip(column.cards, newest, strict=True):
+            assert (card.state, card.origin, card.stage_id) == (application.state, application.origin, application.stage_id)
+            assert (card.answer_due_at, card.answered_at) == (application.answer_due_at, application.answered_at)
+            assert card.seeker.full_name == application.seeker.full_name and card.resume.title == application.resume.title
+            assert card.is_open == application.is_open
+            assert queries.deadline_status(card) == queries.deadline_status(application)
+            assert (card.stage.name if card.stage else None) == (application.stage.name if application.stage else None)
+
+
+def test_board_page_runs_the_same_statements_for_few_or_many_cards(app, db, client, sign_in, world):
+    _mixed_pipeline(db, world, 6)
+    sign_in(world.employer_actor.user)
+    url = f"/cabinet/applications/vacancy/{world.vacancy.id}"
+    client.get(url)
+    with _statements(app) as few:
+        page = client.get(url).get_data(as_text=True)
+    assert "Направлен00" in page and "Звонок HR" in page
+    _mixed_pipeline_more(db, world, 12)
+    with _statements(app) as many:
+        page = client.get(url).get_data(as_text=True)
+    assert "Откликнулся10" in page and page.count('name="note"') == 12
+    assert len(many) == len(few)
+    with _statements(app) as expanded:
+        client.get(f"{url}?column=new")
+    assert len(expanded) == len(few)
+
+
+def _mixed_pipeline_more(db, world, count: int) -> None:
+    """More applications on the board built by :func:`_mixed_pipeline` (its stages exist)."""
+    for n in range(6, count):
+        profile, actor = f.seeker(db, last_name=f"Откликнулся{n:02d}")
+        ops.apply(db, actor, f.resume(db, profile, actor).id, world.vacancy.id)
+    db.flush()

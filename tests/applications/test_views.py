@@ -7,6 +7,7 @@ import datetime as dt
 import sqlalchemy as sa
 
 from exchange.applications import operations as ops
+from exchange.applications import queries
 from exchange.applications.models import Application, ApplicationState
 from exchange.outbox import OutboxEvent
 from tests import factories as f
@@ -119,3 +120,35 @@ def test_seeker_does_not_see_the_employers_internal_notes(db, client, sign_in, w
     sign_in(actor.user)
     mine = client.get("/cabinet/applications/").get_data(as_text=True)
     assert world.vacancy.title in mine and "Слабое резюме" not in mine
+
+
+def test_statistics_overall_figures(db, world):
+    """Each overall figure against the applications it counts; the answer time is averaged in the database."""
+    made = []
+    for n in range(3):
+        profile, actor = f.seeker(db, last_name=f"Откликнулся{n}")
+        made.append(ops.apply(db, actor, f.resume(db, profile, actor).id, world.vacancy.id))
+    profile, actor = f.seeker(db)
+    made.append(ops.invite(db, world.employer_actor, f.resume(db, profile, actor).id, world.vacancy.id, {}))
+    _p, _s, resume = f.registered_seeker(db, world.centre_actor)
+    made.append(f.referral(db, world.centre_actor, resume.id, world.vacancy.id))
+    when = (dt.datetime.now() + dt.timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
+    ops.transition(db, world.employer_actor, made[0].id, "interview",
+                   {"interview_kind": "group", "interview_at": when, "interview_place": "Абая 1"})
+    ops.transition(db, world.employer_actor, made[1].id, "hired", {"hired_on": dt.date.today().isoformat()})
+    ops.transition(db, world.employer_actor, made[4].id, "rejected", {"reason": "Нет опыта"})
+    # Known answer times: 2 h, 5 h 30 min and 30 min after the application.
+    created = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    for application, hours in zip((made[0], made[1], made[4]), (2, 5.5, 0.5), strict=True):
+        db.execute(sa.update(Application).where(Application.id == application.id)
+                   .values(created_at=created, answered_at=created + dt.timedelta(hours=hours)))
+    db.flush()
+    stats = queries.organisation_statistics(db, world.employer_actor, days=7)
+    overall = stats["overall"]
+    assert {k: overall[k] for k in ("vacancies", "published", "responses", "invitations", "referrals", "interviews", "hires")} == {
+        "vacancies": 1, "published": 1, "responses": 3, "invitations": 1, "referrals": 1, "interviews": 1, "hires": 1,
+    }
+    assert overall["average_answer_hours"] == round((2 + 5.5 + 0.5) / 3, 1)
+    assert sum(stats["daily"]["responses"]) == 3 and sum(stats["daily"]["hires"]) == 1
+    _other, other_actor = f.employer(db)
+    assert queries.organisation_statistics(db, other_actor)["overall"]["average_answer_hours"] is None

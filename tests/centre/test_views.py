@@ -7,6 +7,7 @@ import datetime as dt
 import sqlalchemy as sa
 import time_machine
 
+from exchange.app import state
 from exchange.applications import operations as ops
 from exchange.applications import queries
 from exchange.applications.models import Application
@@ -83,3 +84,53 @@ def test_deadline_buckets_follow_the_almaty_day(db, world):
 def test_employer_cannot_use_centre_cabinet(client, sign_in, world):
     sign_in(world.employer_actor.user)
     assert client.get("/cabinet/centre/").status_code == 403
+
+
+def _overdue_referrals_on_stages(db, world, names: list[str]) -> None:
+    """Referrals past their deadline, each on an own stage of the employer (a badge on the row)."""
+    for n, name in enumerate(names):
+        stage = ops.create_stage(db, world.employer_actor, {"name": f"Этап {name}", "state": "viewed"})
+        _p, _s, resume = f.registered_seeker(db, world.centre_actor, last_name=name)
+        referral = f.referral(db, world.centre_actor, resume.id, world.vacancy.id)
+        ops.move_to_stage(db, world.employer_actor, referral.id, stage.id)
+        referral.answer_due_at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5 + n)
+    db.flush()
+
+
+def test_deadline_board_runs_the_same_statements_for_few_or_many_rows(app, db, client, sign_in, world):
+    engine = state(app).db.engine
+    seen: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    _overdue_referrals_on_stages(db, world, ["Омаров", "Исаева"])
+    sign_in(world.centre_actor.user)
+    client.get("/cabinet/centre/deadlines?bucket=overdue")
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        few_page = client.get("/cabinet/centre/deadlines?bucket=overdue").get_data(as_text=True)
+        few = len(seen)
+        _overdue_referrals_on_stages(db, world, ["Нуров", "Ким", "Алиев", "Бекова"])
+        seen.clear()
+        many_page = client.get("/cabinet/centre/deadlines?bucket=overdue").get_data(as_text=True)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    assert "Этап Исаева" in few_page and "Омаров" in few_page
+    assert all(f"Этап {name}" in many_page for name in ("Омаров", "Нуров", "Бекова")) and "Overdue" in many_page
+    assert len(seen) == few
+
+
+def test_deadline_totals_count_each_bucket(db, world):
+    _overdue_referrals_on_stages(db, world, ["Омаров", "Исаева"])
+    _p, _s, resume = f.registered_seeker(db, world.centre_actor, last_name="Ответили")
+    answered = f.referral(db, world.centre_actor, resume.id, world.vacancy.id)
+    ops.transition(db, world.employer_actor, answered.id, "rejected", {"reason": "Нет опыта"})
+    _p, _s, resume = f.registered_seeker(db, world.centre_actor, last_name="Ждёт")
+    f.referral(db, world.centre_actor, resume.id, world.vacancy.id)
+    db.flush()
+    now = dt.datetime.now(dt.UTC)
+    expected = {bucket: len(queries.centre_deadlines(db, world.centre_actor, bucket, now=now)[0]) for bucket in queries.DEADLINE_BUCKETS}
+    _rows, totals = queries.centre_deadlines(db, world.centre_actor, "due_today", now=now, limit=1)
+    assert totals == expected and totals["overdue"] == 2 and totals["answered"] == 1
+    assert totals["waiting"] + totals["due_today"] == 1
