@@ -7,8 +7,8 @@ n entries, instead of a sort of the vacancy's applications; on PostgreSQL stage_
 along (INCLUDE) so the column totals and the picks read only the index. The old
 (vacancy_id, state) index is its prefix and is dropped.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-11-26 04:10:00
 """
 
@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = '0005'
-down_revision = '0004'
+revision = '0006'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
