@@ -10,9 +10,9 @@ database. Full text: an FTS5 table on SQLite, a GIN ``tsvector`` index on Postgr
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -21,7 +21,8 @@ from exchange.db import Base, utcnow
 
 class DocumentJSON(sa.types.TypeDecorator):
     """The stored document: JSON. On SQLite written as UTF-8 text rather than ``\\uXXXX`` escapes,
-    which makes Cyrillic and Kazakh documents (and so every row) about 2.5 times smaller."""
+    which makes Cyrillic and Kazakh documents (and so every row) about 2.5 times smaller. orjson
+    writes the same compact UTF-8 text as ``json.dumps(ensure_ascii=False)``, several times faster."""
 
     impl = sa.JSON
     cache_ok = True
@@ -32,12 +33,12 @@ class DocumentJSON(sa.types.TypeDecorator):
     def process_bind_param(self, value, dialect):
         if dialect.name != "sqlite" or value is None:
             return value
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return orjson.dumps(value).decode()
 
     def process_result_value(self, value, dialect):
         if dialect.name != "sqlite" or value is None:
             return value
-        return json.loads(value)
+        return orjson.loads(value)
 
 
 class _DocColumns:
