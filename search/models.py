@@ -128,13 +128,12 @@ class DocTerm(Base):
 
 
 FTS_TABLES = {"vacancy": "search_vacancy_fts", "resume": "search_resume_fts"}
+# rowid = document id; unicode61 without diacritic folding keeps Kazakh letters apart.
+FTS_DDL = "CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5(body, tokenize = 'unicode61 remove_diacritics 0')"
 
 
 def _fts_ddl(table: str) -> sa.DDL:
-    # rowid = document id; unicode61 without diacritic folding keeps Kazakh letters apart.
-    return sa.DDL(
-        f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5(body, tokenize = 'unicode61 remove_diacritics 0')"
-    ).execute_if(dialect="sqlite")
+    return sa.DDL(FTS_DDL.format(table=table)).execute_if(dialect="sqlite")
 
 
 def _pg_gin_ddl(table: str) -> sa.DDL:

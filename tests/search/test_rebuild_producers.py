@@ -107,3 +107,27 @@ def test_a_failing_producer_fails_the_rebuild_and_keeps_the_old_index(sql, commi
     assert {h["id"] for h in sql.search_vacancies({"q": "пекарь", "size": 50}).hits} == set(bakers)
     assert sql.search_vacancies({"q": "кондитер"}).total == 3
     assert not multiprocessing.active_children()
+
+
+def test_readers_see_the_old_index_until_the_rebuild_commits(sql, committed_app):
+    """Searches during a rebuild (other connections) are answered from the old index, whole."""
+    old = _vacancies(committed_app, ["Штукатур 1", "Штукатур 2", "Штукатур 3"])
+    [first] = maintenance.reindex(committed_app, kinds=("vacancy",))
+    assert first["swapped"]
+    docs = _expected(committed_app, "vacancy")
+    new = [(i, docs[i]["version"], docs[i]) for i in old[:2]]  # the new index holds two of the three
+    seen_during: list[set[int]] = []
+
+    def found() -> set[int]:
+        return {h["id"] for h in sql.search_vacancies({"q": "штукатур", "size": 50}).hits}
+
+    def batches():
+        for item in new:
+            yield [item]
+            seen_during.append(found())
+
+    result = sql.backend.rebuild("vacancy", batches(), len(new), True)
+    assert result["swapped"] and result["indexed"] == 2
+    assert seen_during == [set(old), set(old)]  # the old index, never the half-written new one
+    assert found() == set(old[:2])
+    assert sql.backend.versions("vacancy").keys() == set(old[:2])
