@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import multiprocessing
+import os
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -36,8 +37,10 @@ from search.backend import CheckReport
 BATCH = 2000
 # Producer processes for a large rebuild (0: build every batch in this process), and the size
 # from which they pay off: starting one (a fresh interpreter importing the app) takes about a
-# second. One producer and this process's writes keep a 2-core machine busy.
-PRODUCERS = 1
+# second. Building a batch costs more CPU than writing it (SQL backend: ~0.27 against ~0.17 ms
+# per document), so two producers share the cores with the writer better than one; with a
+# single core there is nothing to share.
+PRODUCERS = 2 if (os.cpu_count() or 1) > 1 else 0
 PRODUCER_MIN_RECORDS = 20_000
 # Batches handed to each producer ahead of the writer: enough that it never waits on the
 # writer, few enough that memory stays bounded (a prepared batch of 2,000 documents is ~5 MB).
