@@ -10,9 +10,9 @@ database. Full text: an FTS5 table on SQLite, a GIN ``tsvector`` index on Postgr
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -21,7 +21,8 @@ from exchange.db import Base, utcnow
 
 class DocumentJSON(sa.types.TypeDecorator):
     """The stored document: JSON. On SQLite written as UTF-8 text rather than ``\\uXXXX`` escapes,
-    which makes Cyrillic and Kazakh documents (and so every row) about 2.5 times smaller."""
+    which makes Cyrillic and Kazakh documents (and so every row) about 2.5 times smaller. orjson
+    writes the same compact UTF-8 text as ``json.dumps(ensure_ascii=False)``, several times faster."""
 
     impl = sa.JSON
     cache_ok = True
@@ -32,12 +33,12 @@ class DocumentJSON(sa.types.TypeDecorator):
     def process_bind_param(self, value, dialect):
         if dialect.name != "sqlite" or value is None:
             return value
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return orjson.dumps(value).decode()
 
     def process_result_value(self, value, dialect):
         if dialect.name != "sqlite" or value is None:
             return value
-        return json.loads(value)
+        return orjson.loads(value)
 
 
 class _DocColumns:
@@ -127,13 +128,12 @@ class DocTerm(Base):
 
 
 FTS_TABLES = {"vacancy": "search_vacancy_fts", "resume": "search_resume_fts"}
+# rowid = document id; unicode61 without diacritic folding keeps Kazakh letters apart.
+FTS_DDL = "CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5(body, tokenize = 'unicode61 remove_diacritics 0')"
 
 
 def _fts_ddl(table: str) -> sa.DDL:
-    # rowid = document id; unicode61 without diacritic folding keeps Kazakh letters apart.
-    return sa.DDL(
-        f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5(body, tokenize = 'unicode61 remove_diacritics 0')"
-    ).execute_if(dialect="sqlite")
+    return sa.DDL(FTS_DDL.format(table=table)).execute_if(dialect="sqlite")
 
 
 def _pg_gin_ddl(table: str) -> sa.DDL:

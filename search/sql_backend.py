@@ -7,11 +7,14 @@ dialects answer the same. Filters and facets are plain SQL over indexed columns.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -34,10 +37,12 @@ from search.backend import (
     RawResult,
     SearchBackend,
 )
-from search.models import FTS_TABLES, DocTerm, ResumeDoc, VacancyDoc
+from search.models import FTS_DDL, FTS_TABLES, DocTerm, ResumeDoc, VacancyDoc
 from search.params import Clause, Query
 
 MODELS = {"vacancy": VacancyDoc, "resume": ResumeDoc}
+# SQLite page cache of a rebuild's connection (KiB).
+REBUILD_CACHE_KIB = 256 * 1024
 MULTI_FIELDS = ("languages", "licences")
 
 
@@ -61,8 +66,131 @@ def years_ago(today: dt.date, years: int) -> dt.date:
         return today.replace(year=today.year - years, day=28)
 
 
+def document_row(kind: str, doc: dict[str, Any], indexed_at: dt.datetime) -> dict[str, Any]:
+    """The projection row of one document (Python values, before the column types convert them)."""
+    loc = doc.get("location") or {}
+    row = {
+        "id": doc["id"], "version": doc["version"], "body": body_of(doc), "title_lc": text.normalise(doc["title"])[:200],
+        "occupation_code": doc.get("occupation_code"), "kato_code": doc.get("kato_code"), "region_code": doc.get("region_code"),
+        "lat": loc.get("lat"), "lon": loc.get("lon"), "salary_min": doc.get("salary_min"), "salary_max": doc.get("salary_max"),
+        "employment_type": doc.get("employment_type"), "schedule": doc.get("schedule"), "working_regime": doc.get("working_regime"),
+        "education_level": doc.get("education_level"), "published_at": _parse_dt(doc.get("published_at")), "doc": doc,
+        "indexed_at": indexed_at,
+    }
+    if kind == "vacancy":
+        row.update(min_experience_months=doc["min_experience_months"], kind=doc["kind"], accessible=doc["accessible"],
+                   organisation_id=doc["organisation_id"])
+    else:
+        row.update(
+            experience_months=doc["experience_months"], expires_at=_parse_dt(doc.get("expires_at")), visibility=doc["visibility"],
+            consent=doc["consent"], departed=doc["departed"], centre_id=doc.get("centre_id"),
+            source_organisation_id=doc.get("source_organisation_id"), owner_user_id=doc.get("owner_user_id"),
+            birth_date=_parse_date(doc.get("birth_date")), available_from=_parse_date(doc.get("available_from")),
+            willing_to_relocate=doc["willing_to_relocate"], accessibility_needs=doc["accessibility_needs"],
+        )
+    return row
+
+
+@dataclass
+class PreparedBatch:
+    """Rows of one batch as the database driver takes them: a tuple per row of the document table
+    (in column order), of the multi-valued terms and, on SQLite, of the FTS table. Plain data, so a
+    rebuild's producer process can build it and hand it over through a pipe."""
+
+    kind: str
+    dialect: str
+    count: int
+    docs: list[tuple]
+    terms: list[tuple]
+    fts: list[tuple]
+
+
+def _json_text(doc: dict[str, Any]) -> str:
+    # The same text as DocumentJSON writes on SQLite, and what a jsonb column takes through COPY.
+    return orjson.dumps(doc).decode()
+
+
+class RowWriter:
+    """Writes documents of one kind into the projection tables without SQLAlchemy touching each row.
+
+    ``prepare`` turns documents into driver-ready tuples: every value converted the way the
+    column's own type converts it (SQLAlchemy's bind processors for the dialect, looked up once),
+    so the rows are the ones a Core insert would write. ``write`` sends a prepared batch: one
+    executemany per table on SQLite (the FTS table too), COPY on PostgreSQL. ``prepare`` needs no
+    connection: a rebuild runs it in a producer process while this one writes.
+    """
+
+    def __init__(self, kind: str, dialect: sa.engine.Dialect) -> None:
+        self.kind = kind
+        self.dialect = dialect.name
+        table = MODELS[kind].__table__
+        self.table = table.name
+        self.columns = [c.name for c in table.columns]
+        self.converters: list[tuple[int, Any]] = []
+        for i, column in enumerate(table.columns):
+            if column.name == "doc":
+                convert = _json_text
+            elif self.dialect == "sqlite":
+                convert = column.type.dialect_impl(dialect).bind_processor(dialect)
+            else:
+                convert = None  # COPY: psycopg writes bool, int, float, str, date and aware datetimes as PostgreSQL reads them
+            if convert is not None:
+                self.converters.append((i, convert))
+        self.term_columns = ["kind", "field", "value", "doc_id"]
+
+    def prepare(self, docs: list[dict[str, Any]]) -> PreparedBatch:
+        indexed_at = utcnow()
+        columns, converters, kind = self.columns, self.converters, self.kind
+        rows, terms = [], []
+        for doc in docs:
+            values = document_row(kind, doc, indexed_at)
+            row = [values[name] for name in columns]
+            for i, convert in converters:
+                if row[i] is not None:
+                    row[i] = convert(row[i])
+            rows.append(tuple(row))
+            for name in MULTI_FIELDS:
+                terms.extend((kind, name, value, doc["id"]) for value in sorted(set(doc.get(name) or [])))
+        id_at, body_at = columns.index("id"), columns.index("body")
+        fts = [(row[id_at], row[body_at]) for row in rows] if self.dialect == "sqlite" else []
+        return PreparedBatch(kind, self.dialect, len(rows), rows, terms, fts)
+
+    def write(self, conn: sa.Connection, batch: PreparedBatch) -> None:
+        if batch.kind != self.kind or batch.dialect != self.dialect:
+            raise ValueError(f"a {batch.dialect} batch of {batch.kind} documents given to the {self.dialect} writer of {self.kind}")
+        if not batch.count:
+            return
+        if self.dialect == "sqlite":
+            self._executemany(conn, self.table, self.columns, batch.docs)
+            self._executemany(conn, DocTerm.__tablename__, self.term_columns, batch.terms)
+            self._executemany(conn, FTS_TABLES[self.kind], ["rowid", "body"], batch.fts)
+        else:
+            cursor = conn.connection.driver_connection.cursor()
+            try:
+                for table, columns, rows in ((self.table, self.columns, batch.docs), (DocTerm.__tablename__, self.term_columns, batch.terms)):
+                    if rows:
+                        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                            for row in rows:
+                                copy.write_row(row)
+            finally:
+                cursor.close()
+
+    @staticmethod
+    def _executemany(conn: sa.Connection, table: str, columns: list[str], rows: list[tuple]) -> None:
+        if rows:
+            marks = ", ".join("?" for _ in columns)
+            conn.exec_driver_sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)  # noqa: S608 - names come from our tables, values are bound
+
+
+def prepare_batch(kind: str, dialect: sa.engine.Dialect, items: list[tuple[int, int, dict[str, Any]]]) -> PreparedBatch:
+    """A rebuild batch turned into rows (in a producer process, see search.maintenance)."""
+    return RowWriter(kind, dialect).prepare([doc for _, _, doc in items])
+
+
 class SqlBackend(SearchBackend):
     name = "sql"
+    # A rebuild may build the rows of its batches in another process (search.maintenance).
+    prepare_batch = staticmethod(prepare_batch)
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -79,32 +207,7 @@ class SqlBackend(SearchBackend):
             DocTerm.__table__.create(conn, checkfirst=True)
             if conn.dialect.name == "sqlite":
                 for table in FTS_TABLES.values():
-                    conn.exec_driver_sql(
-                        f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5(body, tokenize = 'unicode61 remove_diacritics 0')"
-                    )
-
-    def _row(self, kind: str, doc: dict[str, Any]) -> dict[str, Any]:
-        loc = doc.get("location") or {}
-        row = {
-            "id": doc["id"], "version": doc["version"], "body": body_of(doc), "title_lc": text.normalise(doc["title"])[:200],
-            "occupation_code": doc.get("occupation_code"), "kato_code": doc.get("kato_code"), "region_code": doc.get("region_code"),
-            "lat": loc.get("lat"), "lon": loc.get("lon"), "salary_min": doc.get("salary_min"), "salary_max": doc.get("salary_max"),
-            "employment_type": doc.get("employment_type"), "schedule": doc.get("schedule"), "working_regime": doc.get("working_regime"),
-            "education_level": doc.get("education_level"), "published_at": _parse_dt(doc.get("published_at")), "doc": doc,
-            "indexed_at": utcnow(),
-        }
-        if kind == "vacancy":
-            row.update(min_experience_months=doc["min_experience_months"], kind=doc["kind"], accessible=doc["accessible"],
-                       organisation_id=doc["organisation_id"])
-        else:
-            row.update(
-                experience_months=doc["experience_months"], expires_at=_parse_dt(doc.get("expires_at")), visibility=doc["visibility"],
-                consent=doc["consent"], departed=doc["departed"], centre_id=doc.get("centre_id"),
-                source_organisation_id=doc.get("source_organisation_id"), owner_user_id=doc.get("owner_user_id"),
-                birth_date=_parse_date(doc.get("birth_date")), available_from=_parse_date(doc.get("available_from")),
-                willing_to_relocate=doc["willing_to_relocate"], accessibility_needs=doc["accessibility_needs"],
-            )
-        return row
+                    conn.exec_driver_sql(FTS_DDL.format(table=table))
 
     def _remove(self, session: Session, kind: str, ids: list[int]) -> None:
         if not ids:
@@ -116,24 +219,9 @@ class SqlBackend(SearchBackend):
             session.execute(sa.text(f"DELETE FROM {FTS_TABLES[kind]} WHERE rowid IN ({','.join(str(int(i)) for i in ids)})"))  # noqa: S608 - table names come from FTS_TABLES, values are bound
 
     def _insert(self, session: Session, kind: str, docs: list[dict[str, Any]]) -> None:
-        if not docs:
-            return
-        rows = [self._row(kind, d) for d in docs]
-        # Core executemany: one statement per table and batch. (The ORM bulk insert split the
-        # batch into small groups wherever rows had different None columns.)
-        conn = session.connection()
-        conn.execute(MODELS[kind].__table__.insert(), rows)
-        terms = [
-            {"kind": kind, "field": name, "value": value, "doc_id": d["id"]}
-            for d in docs for name in MULTI_FIELDS for value in sorted(set(d.get(name) or []))
-        ]
-        if terms:
-            conn.execute(DocTerm.__table__.insert(), terms)
-        if self.dialect == "sqlite":
-            conn.exec_driver_sql(
-                f"INSERT INTO {FTS_TABLES[kind]}(rowid, body) VALUES (?, ?)",  # noqa: S608 - table names come from FTS_TABLES, values are bound
-                [(r["id"], r["body"]) for r in rows],
-            )
+        if docs:
+            writer = RowWriter(kind, self.db.engine.dialect)
+            writer.write(session.connection(), writer.prepare(docs))
 
     def apply(self, kind: str, docs: Iterable[tuple[int, int, dict[str, Any] | None]]) -> int:
         items = list(docs)
@@ -165,22 +253,62 @@ class SqlBackend(SearchBackend):
         # One transaction: readers keep seeing the old rows until it commits (MVCC / WAL).
         self.ensure()
         count = 0
-        with self.db.unit_of_work() as session:
+        with self.db.unit_of_work() as session, self._rebuild_cache(session):
             model = MODELS[kind]
+            conn = session.connection()
             before = session.scalar(sa.select(sa.func.count()).select_from(model)) or 0
-            session.execute(sa.delete(model))
             session.execute(sa.delete(DocTerm).where(DocTerm.kind == kind))
             if self.dialect == "sqlite":
-                session.execute(sa.text(f"DELETE FROM {FTS_TABLES[kind]}"))  # noqa: S608 - table names come from FTS_TABLES, values are bound
+                self._recreate_empty(conn, kind)
+            else:
+                session.execute(sa.delete(model))
+            writer = RowWriter(kind, self.db.engine.dialect)
             for batch in batches:
-                self._insert(session, kind, [doc for _, _, doc in batch])
-                count += len(batch)
+                # A batch comes as documents, or as rows a producer process prepared (prepare_batch).
+                prepared = batch if isinstance(batch, PreparedBatch) else writer.prepare([doc for _, _, doc in batch])
+                writer.write(conn, prepared)
+                count += prepared.count
             sane = count == expected and (force or before == 0 or count >= before // 2)
             if not sane:
                 session.rollback()
                 return {"kind": kind, "indexed": count, "expected": expected, "previous": before, "swapped": False}
+            if self.dialect == "sqlite":
+                for index in sorted(model.__table__.indexes, key=lambda i: i.name):
+                    conn.execute(sa.schema.CreateIndex(index))
             self._analyze(session, kind)
         return {"kind": kind, "indexed": count, "expected": expected, "previous": before, "swapped": True}
+
+    @contextlib.contextmanager
+    def _rebuild_cache(self, session: Session) -> Iterator[None]:
+        """SQLite: a larger page cache on the rebuild's connection while it runs (the default 2 MB
+        spills dirty pages to the WAL again and again during a transaction this large), set back
+        afterwards since the connection returns to the pool. Durability is untouched."""
+        if self.dialect != "sqlite":
+            yield
+            return
+        # The driver's connection itself: the session may have rolled back (and released it to the
+        # pool) by the time the setting is restored.
+        raw = session.connection().connection.driver_connection
+        previous = int(raw.execute("PRAGMA cache_size").fetchone()[0])
+        raw.execute(f"PRAGMA cache_size = {-REBUILD_CACHE_KIB}")
+        try:
+            yield
+        finally:
+            raw.execute(f"PRAGMA cache_size = {previous}")
+
+    def _recreate_empty(self, conn: sa.Connection, kind: str) -> None:
+        """SQLite, inside the rebuild's transaction: the document and FTS tables dropped and created
+        empty, the secondary indexes left for after the load (:meth:`rebuild` creates them then).
+
+        Deleting every row costs more than writing it (FTS5 tokenises each deleted body again to
+        find its entries), and keeping five indexes up to date row by row costs more than building
+        each in one sorted pass. SQLite's DDL is transactional: readers keep the old tables until
+        the commit, and a rollback brings them back whole."""
+        table = MODELS[kind].__table__
+        conn.exec_driver_sql(f"DROP TABLE {FTS_TABLES[kind]}")
+        conn.exec_driver_sql(f"DROP TABLE {table.name}")
+        conn.execute(sa.schema.CreateTable(table))
+        conn.exec_driver_sql(FTS_DDL.format(table=FTS_TABLES[kind]))
 
     def _analyze(self, session: Session, kind: str) -> None:
         """Fresh planner statistics in the rebuild's transaction. A full ANALYZE (under a second at

@@ -18,6 +18,9 @@ import snowballstemmer
 
 HERE = Path(__file__).parent
 WORD_RE = re.compile(r"[0-9a-zа-яёәғқңөұүһі]+(?:[-+#.][0-9a-zа-яёәғқңөұүһі]+)*", re.IGNORECASE)
+# The same words in text already lower-cased by normalise(): without IGNORECASE the matcher
+# compares characters directly (about 20 % cheaper; it runs on every word a rebuild indexes).
+_LOWER_WORD_RE = re.compile(WORD_RE.pattern)
 KAZAKH_LETTERS = set("әғқңөұүһі")
 EN_STOP_WORDS = frozenset(
     "a an and are as at be by for from in is it of on or the to with".split()
@@ -76,7 +79,7 @@ def normalise(text: str) -> str:
 def words(text: str) -> list[str]:
     """Lower-cased words in order, without stop words."""
     stops = stop_words()
-    return [w for w in WORD_RE.findall(normalise(text or "")) if w not in stops]
+    return [w for w in _LOWER_WORD_RE.findall(normalise(text or "")) if w not in stops]
 
 
 # The endings by length, longest first: one set lookup per length instead of an endswith per ending.
@@ -117,8 +120,30 @@ def stem(word: str) -> str:
     return word
 
 
+class _IndexStems(dict):
+    """word -> its stem, or None for a stop word: the indexing side's cache.
+
+    A rebuild stems every word of every document; the vocabulary is small next to that, so
+    nearly every word is a dict hit taken from C (``map(cache.__getitem__, …)``) instead of a
+    stop-word test and a cached-function call per word. Bounded: emptied when it grows past
+    ``LIMIT`` (free text brings numbers and typos without end)."""
+
+    LIMIT = 500_000
+
+    def __missing__(self, word: str) -> str | None:
+        if len(self) >= self.LIMIT:
+            self.clear()
+        value = None if word in stop_words() else stem(word)
+        self[word] = value
+        return value
+
+
+_INDEX_STEMS = _IndexStems()
+
+
 def stems(text: str) -> list[str]:
-    return [stem(w) for w in words(text)]
+    """Stems of the words of ``text`` in order, stop words left out."""
+    return [s for s in map(_INDEX_STEMS.__getitem__, _LOWER_WORD_RE.findall(normalise(text or ""))) if s is not None]
 
 
 def stem_text(*parts: str | None) -> str:

@@ -1,0 +1,133 @@
+"""A large SQL-backend rebuild builds its batches in a producer process while this one writes.
+
+These use committed data (``committed_app``): the producer is another process with its own
+connection, so it sees only what is committed. The size threshold is lowered so a handful of
+records takes the producer path, and the batch size so they make several batches.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures.process import BrokenProcessPool
+
+import pytest
+
+from exchange.app import state
+from search import documents, maintenance
+from search.service import get_search
+from search.sql_backend import SqlBackend, prepare_batch
+from tests import factories as f
+
+BROKEN_TITLE = "Сломанная вакансия"
+FATAL_TITLE = "Роковая вакансия"
+
+
+def prepare_failing(kind, dialect, items):
+    """prepare_batch that fails on the batch holding BROKEN_TITLE (runs in the producer process)."""
+    if any(doc["title"] == BROKEN_TITLE for _, _, doc in items):
+        raise RuntimeError("the producer could not build this batch")
+    return prepare_batch(kind, dialect, items)
+
+
+def prepare_dying(kind, dialect, items):
+    """prepare_batch whose process dies without a word on the batch holding FATAL_TITLE."""
+    if any(doc["title"] == FATAL_TITLE for _, _, doc in items):
+        os._exit(3)
+    return prepare_batch(kind, dialect, items)
+
+
+class FailingBackend(SqlBackend):
+    prepare_batch = staticmethod(prepare_failing)
+
+
+class DyingBackend(SqlBackend):
+    prepare_batch = staticmethod(prepare_dying)
+
+
+@pytest.fixture()
+def sql(committed_app, monkeypatch):
+    """The SQL backend (on the test database: SQLite, or PostgreSQL with the service exports) as
+    the app's search backend, producers used from 1 record on, batches of 3 documents."""
+    service = get_search(committed_app)
+    backend = SqlBackend(state(committed_app).db)
+    monkeypatch.setattr(service, "backend", backend)
+    monkeypatch.setattr(maintenance, "PRODUCER_MIN_RECORDS", 1)
+    monkeypatch.setattr(maintenance, "BATCH", 3)
+    backend.ensure()
+    backend.reset()
+    yield service
+    backend.reset()
+
+
+def _vacancies(app, titles: list[str]) -> list[int]:
+    with state(app).db.unit_of_work() as session:
+        _, employer = f.employer(session)
+        return [f.vacancy(session, employer, title=title).id for title in titles]
+
+
+def _expected(app, kind: str) -> dict[int, dict]:
+    with state(app).db.unit_of_work() as session:
+        ids = sorted(documents.indexable_ids(session, kind))
+        return {i: d for i, d in documents.build(session, kind, ids).items() if d is not None}
+
+
+def test_a_rebuild_through_a_producer_indexes_every_document(sql, committed_app):
+    ids = _vacancies(committed_app, [f"Токарь {n}" for n in range(8)])
+    [result] = maintenance.reindex(committed_app, kinds=("vacancy",))
+    assert result["swapped"] and result["indexed"] == 8, result
+    expected = _expected(committed_app, "vacancy")
+    stored = sql.backend.get_documents("vacancy", ids)
+    assert stored.keys() == expected.keys() == set(ids)
+    assert stored == expected  # the producer built the documents this process builds
+    hits = sql.search_vacancies({"q": "токарь", "size": 50}).hits
+    assert {h["id"] for h in hits} == set(ids)
+    assert not multiprocessing.active_children()  # the producer ended with the rebuild
+
+
+@pytest.mark.parametrize(("backend_class", "title", "error"), [
+    (FailingBackend, BROKEN_TITLE, RuntimeError),
+    (DyingBackend, FATAL_TITLE, BrokenProcessPool),
+])
+def test_a_failing_producer_fails_the_rebuild_and_keeps_the_old_index(sql, committed_app, monkeypatch, backend_class, title, error):
+    # The batch holding the breaking record comes after batches that were already written.
+    bakers = _vacancies(committed_app, [f"Пекарь {n}" for n in range(7)])
+    _vacancies(committed_app, ["Кондитер 1", "Кондитер 2", title, "Кондитер 3"])
+    [first] = maintenance.reindex(committed_app, kinds=("vacancy",))
+    assert first["swapped"] and first["indexed"] == 11
+    before = sql.backend.versions("vacancy")
+
+    monkeypatch.setattr(sql, "backend", backend_class(state(committed_app).db))
+    with pytest.raises(error):
+        maintenance.reindex(committed_app, kinds=("vacancy",))
+
+    # Readers are still served the old index, whole: nothing of the failed rebuild is visible.
+    assert sql.backend.versions("vacancy") == before
+    assert len(before) == 11
+    assert {h["id"] for h in sql.search_vacancies({"q": "пекарь", "size": 50}).hits} == set(bakers)
+    assert sql.search_vacancies({"q": "кондитер"}).total == 3
+    assert not multiprocessing.active_children()
+
+
+def test_readers_see_the_old_index_until_the_rebuild_commits(sql, committed_app):
+    """Searches during a rebuild (other connections) are answered from the old index, whole."""
+    old = _vacancies(committed_app, ["Штукатур 1", "Штукатур 2", "Штукатур 3"])
+    [first] = maintenance.reindex(committed_app, kinds=("vacancy",))
+    assert first["swapped"]
+    docs = _expected(committed_app, "vacancy")
+    new = [(i, docs[i]["version"], docs[i]) for i in old[:2]]  # the new index holds two of the three
+    seen_during: list[set[int]] = []
+
+    def found() -> set[int]:
+        return {h["id"] for h in sql.search_vacancies({"q": "штукатур", "size": 50}).hits}
+
+    def batches():
+        for item in new:
+            yield [item]
+            seen_during.append(found())
+
+    result = sql.backend.rebuild("vacancy", batches(), len(new), True)
+    assert result["swapped"] and result["indexed"] == 2
+    assert seen_during == [set(old), set(old)]  # the old index, never the half-written new one
+    assert found() == set(old[:2])
+    assert sql.backend.versions("vacancy").keys() == set(old[:2])
