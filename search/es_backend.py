@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections import deque
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, helpers
 from elasticsearch.serializer import OrjsonSerializer
 
@@ -113,6 +117,39 @@ def _terms(field: str, values) -> dict[str, Any]:
     return {"terms": {field: sorted(values)}}
 
 
+def source_of(kind: str, doc: dict[str, Any]) -> dict[str, Any]:
+    """What the index stores and analyses for a document: the document, the searched copies of its
+    text fields and, for what the public may see, the typeahead input."""
+    src = dict(doc)
+    for name in TEXT_FIELDS:
+        value = doc.get(name)
+        folded = " \n".join(value) if isinstance(value, list) else (value or "")
+        src[SEARCH_PREFIX + name] = text.normalise(folded)
+    public = kind == "vacancy" or (doc.get("visibility") == "active" and doc.get("consent"))
+    if public and doc.get("title"):
+        src["suggest"] = {"input": [doc["title"][:100]]}
+    return src
+
+
+@dataclass(frozen=True)
+class PreparedBulk:
+    """A rebuild batch as a bulk request body (NDJSON), for whichever index the request names."""
+
+    body: bytes
+    count: int
+
+
+def prepare_batch(kind: str, dialect: Any, items: list[tuple[int, int, dict[str, Any]]]) -> PreparedBulk:
+    """A rebuild batch turned into its bulk body: in a producer process for a large rebuild
+    (search.maintenance), so this process only sends while the producers read and serialise."""
+    lines: list[bytes] = []
+    for doc_id, version, doc in items:
+        lines.append(orjson.dumps({"index": {"_id": str(doc_id), "version": version, "version_type": "external_gte"}}))
+        lines.append(orjson.dumps(source_of(kind, doc)))
+    lines.append(b"")
+    return PreparedBulk(b"\n".join(lines), len(items))
+
+
 class ElasticsearchBackend(SearchBackend):
     name = "elasticsearch"
 
@@ -151,16 +188,8 @@ class ElasticsearchBackend(SearchBackend):
         self._ensured = True
 
     # --- writing ---------------------------------------------------------------
-    def _source(self, kind: str, doc: dict[str, Any]) -> dict[str, Any]:
-        src = dict(doc)
-        for name in TEXT_FIELDS:
-            value = doc.get(name)
-            folded = " \n".join(value) if isinstance(value, list) else (value or "")
-            src[SEARCH_PREFIX + name] = text.normalise(folded)
-        public = kind == "vacancy" or (doc.get("visibility") == "active" and doc.get("consent"))
-        if public and doc.get("title"):
-            src["suggest"] = {"input": [doc["title"][:100]]}
-        return src
+    # A rebuild may build its bulk bodies in producer processes (search.maintenance).
+    prepare_batch = staticmethod(prepare_batch)
 
     def _actions(self, kind: str, docs: Iterable[tuple[int, int, dict[str, Any] | None]], index: str | None = None):
         index = index or self.write_alias(kind)
@@ -169,7 +198,7 @@ class ElasticsearchBackend(SearchBackend):
             if doc is None:
                 yield {"_op_type": "delete", **base}
             else:
-                yield {"_op_type": "index", **base, "_source": self._source(kind, doc)}
+                yield {"_op_type": "index", **base, "_source": source_of(kind, doc)}
 
     def apply(self, kind: str, docs: Iterable[tuple[int, int, dict[str, Any] | None]]) -> int:
         items = list(docs)
@@ -191,10 +220,9 @@ class ElasticsearchBackend(SearchBackend):
                 raise RuntimeError(f"bulk {kind} failed: {result.get('error')}")
         return applied
 
-    # Bulk settings for rebuilds, measured in bench/search_bench.py (docs/benchmarks.md): two
-    # requests in flight keep the node busy while this process reads and serialises the next rows.
+    # Bulk requests in flight during a rebuild, measured in bench/search_bench.py (docs/benchmarks.md):
+    # two keep both of the node's write threads busy while the next body is made ready.
     REBUILD_THREADS = 2
-    REBUILD_CHUNK = 1000
     # While a new index fills nobody reads it: no refreshes, no fsync per bulk request. Both are
     # restored before the aliases move, so the live index is searchable and durable as usual.
     REBUILD_SETTINGS = {"refresh_interval": "-1", "translog.durability": "async", "translog.flush_threshold_size": "1gb"}
@@ -205,17 +233,19 @@ class ElasticsearchBackend(SearchBackend):
         self.client.indices.put_settings(index=new, settings={"index": self.REBUILD_SETTINGS})
         count = 0
         try:
-            def stream():
-                nonlocal count
+            with ThreadPoolExecutor(self.REBUILD_THREADS, thread_name_prefix="es-rebuild") as pool:
+                in_flight: deque[Future] = deque()
                 for batch in batches:
-                    count += len(batch)
-                    yield from self._actions(kind, batch, new)
-
-            for ok, info in helpers.parallel_bulk(self.client, stream(), thread_count=self.REBUILD_THREADS,
-                                                  chunk_size=self.REBUILD_CHUNK, queue_size=self.REBUILD_THREADS, raise_on_error=False,
-                                                  filter_path=BULK_RESPONSE):
-                if not ok:
-                    raise RuntimeError(f"bulk {kind} failed: {next(iter(info.values())).get('error')}")
+                    # A batch comes as documents, or as a body a producer process prepared.
+                    prepared = batch if isinstance(batch, PreparedBulk) else prepare_batch(kind, None, batch)
+                    if not prepared.count:
+                        continue
+                    count += prepared.count
+                    if len(in_flight) >= self.REBUILD_THREADS:
+                        self._check_bulk(kind, in_flight.popleft().result())
+                    in_flight.append(pool.submit(self.client.bulk, index=new, operations=prepared.body, filter_path=BULK_RESPONSE))
+                while in_flight:
+                    self._check_bulk(kind, in_flight.popleft().result())
             self.client.indices.put_settings(index=new, settings={"index": self.LIVE_SETTINGS})
             self.client.indices.refresh(index=new)
             indexed = self.client.count(index=new)["count"]
@@ -241,6 +271,12 @@ class ElasticsearchBackend(SearchBackend):
         except BaseException:
             self.client.indices.delete(index=new, ignore_unavailable=True)
             raise
+
+    @staticmethod
+    def _check_bulk(kind: str, response: Any) -> None:
+        if response.get("errors"):
+            failed = next(result for item in response["items"] for result in item.values() if result.get("error"))
+            raise RuntimeError(f"bulk {kind} failed: {failed.get('status')} {failed['error']}")
 
     def _indices_with(self, alias: str) -> list[str]:
         try:

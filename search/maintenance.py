@@ -6,10 +6,11 @@ meanwhile are replayed afterwards (rows updated since the rebuild began), so
 nothing is lost while readers keep being served. Check lists missing, stale and
 orphan documents; ``fix`` re-syncs exactly those.
 
-A large rebuild on a backend that can take prepared batches (the SQL backend: one
-writer, SQLite has no other) builds its batches in a producer process: it reads the
-rows, serialises the documents and turns them into driver-ready rows while this
-process writes the previous batches, so both cores work. A few batches are in flight
+A large rebuild on a backend that can take prepared batches builds its batches in
+producer processes: they read the rows, serialise the documents and turn them into
+what the backend writes (driver-ready rows for the SQL backend, whose SQLite has one
+writer; bulk request bodies for Elasticsearch) while this process writes the previous
+batches, so both cores work. A few batches are in flight
 at most (bounded memory); a failure in the producer (an exception, or the process
 dying) fails the rebuild, whose transaction then rolls back and leaves the old index.
 """

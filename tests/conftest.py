@@ -106,6 +106,21 @@ def _reset_schema(url: str) -> None:
     engine.dispose()
 
 
+def _drop_test_indices(prefix: str) -> None:
+    """Delete this process's Elasticsearch indices (the node refuses wildcard deletes, so by name):
+    otherwise every run leaves its indices on a long-lived development node."""
+    from elasticsearch import Elasticsearch
+
+    client = Elasticsearch(ELASTICSEARCH_URL, request_timeout=30)
+    # "<prefix>-kind-…" for the app's indices, "<prefix>_suffix-…" for the contract suite's; a bare
+    # "<prefix>*" would also match another process whose pid starts with this one's.
+    patterns = f"{prefix}-*,{prefix}_*"
+    names = list(client.indices.get(index=patterns, expand_wildcards="all", allow_no_indices=True, ignore_unavailable=True))
+    for start in range(0, len(names), 50):
+        client.indices.delete(index=",".join(names[start:start + 50]), ignore_unavailable=True)
+    client.close()
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     root = tmp_path_factory.mktemp("birzha")
@@ -118,6 +133,8 @@ def app(tmp_path_factory):
         load_classifiers(session)
     yield application
     state(application).db.dispose()
+    if ELASTICSEARCH_URL:
+        _drop_test_indices(overrides["ELASTICSEARCH_INDEX_PREFIX"])
     if ON_POSTGRES:
         engine = sa.create_engine(DATABASE_URL)
         with engine.begin() as conn:
