@@ -1,4 +1,5 @@
-"""A large SQL-backend rebuild builds its batches in a producer process while this one writes.
+"""A large rebuild builds its batches in producer processes while this one writes (SQL rows, or
+Elasticsearch bulk bodies).
 
 These use committed data (``committed_app``): the producer is another process with its own
 connection, so it sees only what is committed. The size threshold is lowered so a handful of
@@ -131,3 +132,69 @@ def test_readers_see_the_old_index_until_the_rebuild_commits(sql, committed_app)
     assert seen_during == [set(old), set(old)]  # the old index, never the half-written new one
     assert found() == set(old[:2])
     assert sql.backend.versions("vacancy").keys() == set(old[:2])
+
+
+# --- Elasticsearch: producers prepare whole bulk bodies -------------------------------------
+
+def prepare_unmapped(kind, dialect, items):
+    """An Elasticsearch body whose last document carries a field the strict mapping refuses: the
+    node answers the bulk request with an error for that item only."""
+    from search import es_backend
+
+    prepared = es_backend.prepare_batch(kind, dialect, items)
+    if not any(doc["title"] == BROKEN_TITLE for _, _, doc in items):
+        return prepared
+    lines = prepared.body.rstrip(b"\n").split(b"\n")
+    lines[-1] = lines[-1][:-1] + b',"not_in_the_mapping":1}'
+    return es_backend.PreparedBulk(b"\n".join(lines) + b"\n", prepared.count)
+
+
+@pytest.fixture()
+def es(committed_app, monkeypatch):
+    """An Elasticsearch backend of this process's own prefix as the app's search backend, producers
+    used from 1 record on, batches of 3 documents."""
+    from tests.conftest import ELASTICSEARCH_URL
+
+    if not ELASTICSEARCH_URL:
+        pytest.skip("needs elasticsearch (set TEST_* from scripts/services.sh)")
+    from search.es_backend import ElasticsearchBackend
+
+    service = get_search(committed_app)
+    backend = ElasticsearchBackend(ELASTICSEARCH_URL, f"birzha_test_{os.getpid()}_producers", 30.0)
+    monkeypatch.setattr(service, "backend", backend)
+    monkeypatch.setattr(maintenance, "PRODUCER_MIN_RECORDS", 1)
+    monkeypatch.setattr(maintenance, "BATCH", 3)
+    backend.reset()
+    backend.ensure()
+    yield service
+    backend.reset()
+
+
+def test_an_elasticsearch_rebuild_through_producers_indexes_every_document(es, committed_app):
+    ids = _vacancies(committed_app, [f"Фрезеровщик {n}" for n in range(8)])
+    [result] = maintenance.reindex(committed_app, kinds=("vacancy",))
+    assert result["swapped"] and result["indexed"] == 8, result
+    expected = _expected(committed_app, "vacancy")
+    assert es.backend.versions("vacancy") == {i: d["version"] for i, d in expected.items()}
+    assert es.backend.get_documents("vacancy", ids) == expected  # what this process would have sent
+    assert {h["id"] for h in es.search_vacancies({"q": "фрезеровщика", "size": 50}).hits} == set(ids)
+    assert es.backend.suggest_titles("vacancy", "фрез", 5)  # the typeahead input came along
+    assert not multiprocessing.active_children()
+
+
+def test_a_refused_document_fails_the_elasticsearch_rebuild_and_keeps_the_old_index(es, committed_app, monkeypatch):
+    welders = _vacancies(committed_app, [f"Сварщик {n}" for n in range(7)])
+    _vacancies(committed_app, ["Слесарь 1", BROKEN_TITLE])
+    [first] = maintenance.reindex(committed_app, kinds=("vacancy",))
+    assert first["swapped"] and first["indexed"] == 9
+    before = es.backend.versions("vacancy")
+
+    monkeypatch.setattr(type(es.backend), "prepare_batch", staticmethod(prepare_unmapped))
+    with pytest.raises(RuntimeError, match="not_in_the_mapping"):
+        maintenance.reindex(committed_app, kinds=("vacancy",))
+
+    assert es.backend.versions("vacancy") == before
+    assert {h["id"] for h in es.search_vacancies({"q": "сварщик", "size": 50}).hits} == set(welders)
+    indices = es.backend.client.indices.get(index=f"{es.backend.read_alias('vacancy')}-*")
+    assert len(indices) == 1  # the half-filled new index was deleted
+    assert not multiprocessing.active_children()
