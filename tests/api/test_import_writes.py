@@ -4,10 +4,11 @@ operations, outbox events handed to the caller and inserted per chunk, and no re
 from __future__ import annotations
 
 import collections
+import contextlib
+from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy import event
 
 from exchange import outbox
 from exchange.api import imports
@@ -20,6 +21,7 @@ from exchange.vacancies.models import Vacancy, VacancyStatus
 from tests import factories
 from tests.api.test_imports import ndjson, vacancy_line
 from tests.conftest import ON_POSTGRES
+from tests.support.statements import recorded_statements
 
 VACANCY = {"title": "Оператор линии", "occupation_code": "8189", "kato_code": factories.ALMATY_DISTRICT,
            "description": "Работа на производственной линии, обучение на месте."}
@@ -31,30 +33,21 @@ def _events(db, aggregate_type: str, aggregate_id: int) -> list[tuple[str, dict]
     return [(e.topic, e.payload) for e in rows]
 
 
-class _Statements:
-    """Counts statements by their first words on the session's connection."""
-
-    def __init__(self, db) -> None:
-        self.connection = db.connection()
-        self.seen: collections.Counter[str] = collections.Counter()
-        event.listen(self.connection, "before_cursor_execute", self._count)
-
-    def _count(self, _conn, _cursor, statement: str, *_args) -> None:
-        self.seen[" ".join(statement.split()[:3]).upper()] += 1
-
-    def close(self) -> None:
-        event.remove(self.connection, "before_cursor_execute", self._count)
+@contextlib.contextmanager
+def _statements(db) -> Iterator[collections.Counter[str]]:
+    """Statements run on the session's connection inside the block, counted by their first words."""
+    seen: collections.Counter[str] = collections.Counter()
+    with recorded_statements(db.connection()) as statements:
+        yield seen
+    seen.update(" ".join(statement.split()[:3]).upper() for statement in statements)
 
 
 def test_a_vacancy_created_published_is_one_insert_with_both_events(db):
     _org, actor = factories.employer(db)
     db.flush()
-    counter = _Statements(db)
-    try:
+    with _statements(db) as seen:
         vacancy = vacancies.create_vacancy(db, actor, VACANCY, publish=True)
-    finally:
-        counter.close()
-    assert counter.seen["INSERT INTO VACANCIES"] == 1 and not any(k.startswith("UPDATE") for k in counter.seen)
+    assert seen["INSERT INTO VACANCIES"] == 1 and not any(k.startswith("UPDATE") for k in seen)
     assert vacancy.status == VacancyStatus.PUBLISHED and vacancy.published_at is not None and vacancy.is_public
     topics = _events(db, "vacancy", vacancy.id)
     assert [t for t, _p in topics] == ["vacancy.created", "vacancy.published"]
@@ -101,12 +94,9 @@ def test_a_resume_created_published_is_one_insert_and_consent_is_still_required(
         resumes.create_resume(db, actor, profile.id, data, publish={})
     assert set(refused.value.fields) == {"consent_publish"} and not db.new
     assert db.scalar(sa.select(sa.func.count()).select_from(Resume).where(Resume.seeker_id == profile.id)) == 0
-    counter = _Statements(db)
-    try:
+    with _statements(db) as seen:
         resume = resumes.create_resume(db, actor, profile.id, data, publish={"consent_publish": True})
-    finally:
-        counter.close()
-    assert counter.seen["INSERT INTO RESUMES"] == 1 and "UPDATE RESUMES SET" not in counter.seen
+    assert seen["INSERT INTO RESUMES"] == 1 and "UPDATE RESUMES SET" not in seen
     assert resume.published_at is not None and resume.expires_at is not None and resume.is_public()
     assert [t for t, _p in _events(db, "resume", resume.id)] == ["resume.created", "resume.published"]
     assert profile.consent_publish_at is not None
@@ -120,17 +110,14 @@ def test_an_imported_created_line_costs_one_statement_and_events_go_in_once_per_
     count = imports.CHUNK * 2
     response = employer_api.post("/imports?kind=vacancies&format=ndjson", data=ndjson([vacancy_line(n) for n in range(count)]))
     import_id = response.get_json()["id"]
-    counter = _Statements(db)
-    try:
+    with _statements(db) as seen:
         assert imports.process(database, import_id) == {"created": count, "updated": 0, "failed": 0}
-    finally:
-        counter.close()
-    assert counter.seen["INSERT INTO VACANCIES"] == count
-    assert not [k for k in counter.seen if k.startswith("UPDATE VACANCIES")]
+    assert seen["INSERT INTO VACANCIES"] == count
+    assert not [k for k in seen if k.startswith("UPDATE VACANCIES")]
     # The batch's look-up by external id, and no re-read per line.
-    assert sum(n for k, n in counter.seen.items() if k.startswith("SELECT VACANCIES.")) == 1
+    assert sum(n for k, n in seen.items() if k.startswith("SELECT VACANCIES.")) == 1
     if ON_POSTGRES:  # one multi-row insert per chunk, then import.finished (SQLite inserts row by row, in-process)
-        assert counter.seen["INSERT INTO OUTBOX_EVENTS"] == 2 + 1
+        assert seen["INSERT INTO OUTBOX_EVENTS"] == 2 + 1
     published = db.scalar(sa.select(sa.func.count()).where(OutboxEvent.topic == "vacancy.published"))
     assert published == db.scalar(sa.select(sa.func.count()).where(OutboxEvent.topic == "vacancy.created")) == count
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 
 import pytest
@@ -14,6 +13,7 @@ from exchange.applications import queries
 from exchange.applications.models import Application, OrganisationStage
 from exchange.errors import PermissionDenied
 from tests import factories as f
+from tests.support.statements import recorded_statements
 
 
 def _applicants(db, world, count: int) -> list[Application]:
@@ -84,20 +84,9 @@ def test_board_page_links_through_an_expanded_column(db, client, sign_in, world,
     assert client.get(f"/cabinet/applications/vacancy/{world.vacancy.id}?column=new&page=9").status_code == 404
 
 
-@contextlib.contextmanager
 def _statements(app):
-    """Counts the SQL statements the app's engine runs inside the block."""
-    seen: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        seen.append(statement)
-
-    engine = state(app).db.engine
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
+    """Records the SQL statements the app's engine runs inside the block."""
+    return recorded_statements(state(app).db.engine)
 
 
 def _mixed_pipeline(db, world, count: int) -> dict[str, OrganisationStage]:

@@ -14,6 +14,7 @@ from exchange.applications.models import Application
 from exchange.centre import matching
 from exchange.timeutil import ALMATY
 from tests import factories as f
+from tests.support.statements import recorded_statements
 
 
 def test_matching_ranks_registered_seekers_with_reasons(app, db, world):
@@ -98,24 +99,15 @@ def _overdue_referrals_on_stages(db, world, names: list[str]) -> None:
 
 
 def test_deadline_board_runs_the_same_statements_for_few_or_many_rows(app, db, client, sign_in, world):
-    engine = state(app).db.engine
-    seen: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        seen.append(statement)
-
     _overdue_referrals_on_stages(db, world, ["Омаров", "Исаева"])
     sign_in(world.centre_actor.user)
     client.get("/cabinet/centre/deadlines?bucket=overdue")
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
+    with recorded_statements(state(app).db.engine) as seen:
         few_page = client.get("/cabinet/centre/deadlines?bucket=overdue").get_data(as_text=True)
         few = len(seen)
         _overdue_referrals_on_stages(db, world, ["Нуров", "Ким", "Алиев", "Бекова"])
         seen.clear()
         many_page = client.get("/cabinet/centre/deadlines?bucket=overdue").get_data(as_text=True)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
     assert "Этап Исаева" in few_page and "Омаров" in few_page
     assert all(f"Этап {name}" in many_page for name in ("Омаров", "Нуров", "Бекова")) and "Overdue" in many_page
     assert len(seen) == few

@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-import sqlalchemy as sa
 
 from exchange.app import state
 from search.service import SearchService
 from search.sql_backend import SqlBackend
 from tests.search.conftest import index_everything
 from tests.search.fixture_set import ALMATY_REGION
+from tests.support.statements import recorded_statements
 
 
 @pytest.fixture(scope="module")
@@ -24,18 +24,8 @@ def sql_service(app, shared_db, fixture_data) -> SearchService:
 
 @pytest.fixture
 def statements(app) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
-            seen.append(statement)
-
-    engine = state(app).db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
+    with recorded_statements(state(app).db.engine, starting=("SELECT", "WITH")) as seen:
         yield seen
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
 
 
 def _facet(result, name) -> dict[str, int]:
