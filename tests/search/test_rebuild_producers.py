@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections.abc import Iterator
 from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 
 from exchange.app import state
 from search import documents, maintenance
-from search.service import get_search
+from search.service import SearchService, get_search
 from search.sql_backend import SqlBackend, prepare_batch
 from tests import factories as f
+from tests.search.conftest import make_backend
 
 BROKEN_TITLE = "Сломанная вакансия"
 FATAL_TITLE = "Роковая вакансия"
@@ -46,19 +48,23 @@ class DyingBackend(SqlBackend):
     prepare_batch = staticmethod(prepare_dying)
 
 
-@pytest.fixture()
-def sql(committed_app, monkeypatch):
-    """The SQL backend (on the test database: SQLite, or PostgreSQL with the service exports) as
-    the app's search backend, producers used from 1 record on, batches of 3 documents."""
-    service = get_search(committed_app)
-    backend = SqlBackend(state(committed_app).db)
+def _serving(app, monkeypatch, backend) -> Iterator[SearchService]:
+    """``backend``, emptied, as the app's search backend, with producers used from 1 record on
+    and batches of 3 documents."""
+    service = get_search(app)
     monkeypatch.setattr(service, "backend", backend)
     monkeypatch.setattr(maintenance, "PRODUCER_MIN_RECORDS", 1)
     monkeypatch.setattr(maintenance, "BATCH", 3)
-    backend.ensure()
     backend.reset()
+    backend.ensure()
     yield service
     backend.reset()
+
+
+@pytest.fixture()
+def sql(committed_app, monkeypatch):
+    """The SQL backend (on the test database: SQLite, or PostgreSQL with the service exports)."""
+    yield from _serving(committed_app, monkeypatch, SqlBackend(state(committed_app).db))
 
 
 def _vacancies(app, titles: list[str]) -> list[int]:
@@ -151,25 +157,11 @@ def prepare_unmapped(kind, dialect, items):
 
 @pytest.fixture()
 def es(committed_app, monkeypatch):
-    """An Elasticsearch backend of this process's own prefix as the app's search backend, producers
-    used from 1 record on, batches of 3 documents."""
-    from tests.conftest import ELASTICSEARCH_URL
-
-    if not ELASTICSEARCH_URL:
-        pytest.skip("needs elasticsearch (set TEST_* from scripts/services.sh)")
-    from search.es_backend import ElasticsearchBackend
-
-    service = get_search(committed_app)
-    backend = ElasticsearchBackend(ELASTICSEARCH_URL, f"birzha_test_{os.getpid()}_producers", 30.0)
-    monkeypatch.setattr(service, "backend", backend)
-    monkeypatch.setattr(maintenance, "PRODUCER_MIN_RECORDS", 1)
-    monkeypatch.setattr(maintenance, "BATCH", 3)
-    backend.reset()
-    backend.ensure()
-    yield service
-    backend.reset()
+    """An Elasticsearch backend with this process's own index prefix."""
+    yield from _serving(committed_app, monkeypatch, make_backend(committed_app, "elasticsearch", "producers"))
 
 
+@pytest.mark.elasticsearch
 def test_an_elasticsearch_rebuild_through_producers_indexes_every_document(es, committed_app):
     ids = _vacancies(committed_app, [f"Фрезеровщик {n}" for n in range(8)])
     [result] = maintenance.reindex(committed_app, kinds=("vacancy",))
@@ -182,6 +174,7 @@ def test_an_elasticsearch_rebuild_through_producers_indexes_every_document(es, c
     assert not multiprocessing.active_children()
 
 
+@pytest.mark.elasticsearch
 def test_a_refused_document_fails_the_elasticsearch_rebuild_and_keeps_the_old_index(es, committed_app, monkeypatch):
     welders = _vacancies(committed_app, [f"Сварщик {n}" for n in range(7)])
     _vacancies(committed_app, ["Слесарь 1", BROKEN_TITLE])
