@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from elasticsearch import ApiError, Elasticsearch, NotFoundError, helpers
+from elasticsearch import ApiError, Elasticsearch, NotFoundError
 from elasticsearch.serializer import OrjsonSerializer
 
+from exchange.db import chunks
 from exchange.timeutil import ALMATY
 from search import text
 from search.backend import (
@@ -48,7 +49,7 @@ TEXT_FIELDS = {"title": 3.0, "skills": 2.0, "description": 1.0, "extra": 0.7}
 MORPHOLOGY_FIELDS = ("title", "skills")
 SEARCH_PREFIX = "s_"
 # A bulk response names index, id, version, seq_no and shards for every item; all we read is the
-# status and the error, in request order (the helpers pair items with the actions they sent).
+# status and the error, item by item in the order of the request.
 BULK_RESPONSE = "errors,items.*.status,items.*.error"
 # The client sends and expects JSON under both names (8.x compatibility headers).
 JSON_MIMETYPES = ("application/json", "application/vnd.elasticsearch+json")
@@ -139,15 +140,28 @@ class PreparedBulk:
     count: int
 
 
+def bulk_body(kind: str, items: Iterable[tuple[int, int, dict[str, Any] | None]]) -> PreparedBulk:
+    """The bulk request body that indexes each document under its row version (``external_gte``: an
+    older version is refused, a re-delivered one is harmless), or deletes it when it is ``None``.
+    The request names the index, so a body can be made before the index exists."""
+    lines: list[bytes] = []
+    count = 0
+    for doc_id, version, doc in items:
+        meta = {"_id": str(doc_id), "version": version, "version_type": "external_gte"}
+        if doc is None:
+            lines.append(orjson.dumps({"delete": meta}))
+        else:
+            lines.append(orjson.dumps({"index": meta}))
+            lines.append(orjson.dumps(source_of(kind, doc)))
+        count += 1
+    lines.append(b"")
+    return PreparedBulk(b"\n".join(lines), count)
+
+
 def prepare_batch(kind: str, dialect: Any, items: list[tuple[int, int, dict[str, Any]]]) -> PreparedBulk:
     """A rebuild batch turned into its bulk body: in a producer process for a large rebuild
     (search.maintenance), so this process only sends while the producers read and serialise."""
-    lines: list[bytes] = []
-    for doc_id, version, doc in items:
-        lines.append(orjson.dumps({"index": {"_id": str(doc_id), "version": version, "version_type": "external_gte"}}))
-        lines.append(orjson.dumps(source_of(kind, doc)))
-    lines.append(b"")
-    return PreparedBulk(b"\n".join(lines), len(items))
+    return bulk_body(kind, items)
 
 
 class ElasticsearchBackend(SearchBackend):
@@ -191,14 +205,8 @@ class ElasticsearchBackend(SearchBackend):
     # A rebuild may build its bulk bodies in producer processes (search.maintenance).
     prepare_batch = staticmethod(prepare_batch)
 
-    def _actions(self, kind: str, docs: Iterable[tuple[int, int, dict[str, Any] | None]], index: str | None = None):
-        index = index or self.write_alias(kind)
-        for doc_id, version, doc in docs:
-            base = {"_index": index, "_id": str(doc_id), "version": version, "version_type": "external_gte"}
-            if doc is None:
-                yield {"_op_type": "delete", **base}
-            else:
-                yield {"_op_type": "index", **base, "_source": source_of(kind, doc)}
+    # Sync sends this many documents per bulk request.
+    APPLY_CHUNK = 1000
 
     def apply(self, kind: str, docs: Iterable[tuple[int, int, dict[str, Any] | None]]) -> int:
         items = list(docs)
@@ -206,18 +214,16 @@ class ElasticsearchBackend(SearchBackend):
             return 0
         self.ensure()
         applied = 0
-        for ok, info in helpers.streaming_bulk(
-            self.client, self._actions(kind, items), chunk_size=1000, raise_on_error=False, refresh=self.refresh,
-            filter_path=BULK_RESPONSE,
-        ):
-            result = next(iter(info.values()))
-            status = result.get("status", 200)
-            if ok:
-                applied += 1
-            elif status in (404, 409):
-                continue  # already gone / a newer version is indexed: nothing to do
-            else:
-                raise RuntimeError(f"bulk {kind} failed: {result.get('error')}")
+        for chunk in chunks(items, self.APPLY_CHUNK):
+            response = self.client.bulk(index=self.write_alias(kind), operations=bulk_body(kind, chunk).body,
+                                        refresh=self.refresh, filter_path=BULK_RESPONSE)
+            for item in response["items"]:
+                result = next(iter(item.values()))
+                status = result.get("status", 200)
+                if 200 <= status < 300:
+                    applied += 1
+                elif status not in (404, 409):  # 404/409: already gone / a newer version is indexed
+                    raise RuntimeError(f"bulk {kind} failed: {status} {result.get('error')}")
         return applied
 
     # Bulk requests in flight during a rebuild, measured in bench/search_bench.py (docs/benchmarks.md):
@@ -237,7 +243,7 @@ class ElasticsearchBackend(SearchBackend):
                 in_flight: deque[Future] = deque()
                 for batch in batches:
                     # A batch comes as documents, or as a body a producer process prepared.
-                    prepared = batch if isinstance(batch, PreparedBulk) else prepare_batch(kind, None, batch)
+                    prepared = batch if isinstance(batch, PreparedBulk) else bulk_body(kind, batch)
                     if not prepared.count:
                         continue
                     count += prepared.count
