@@ -157,14 +157,7 @@ def _rq_phases(app, args) -> dict:
         out["relay_partial"] = {"seconds": round(time.perf_counter() - started, 2), **report}
         out["worker_after_partial"] = run_worker()
     finally:
-        for queue in queues.all_queues(app):
-            for registry in (queue.failed_job_registry, queue.finished_job_registry, queue.deferred_job_registry,
-                             queue.scheduled_job_registry, queue.started_job_registry):
-                for job_id in registry.get_job_ids():
-                    registry.remove(job_id, delete_job=True)
-            queue.delete(delete_jobs=True)
-        for key in connection.scan_iter(match=queues.key(app, "*")):
-            connection.delete(key)
+        queues.purge(app)
     return out
 
 

@@ -60,3 +60,17 @@ def queue(app: Flask, name: str = "default") -> Queue:
 
 def all_queues(app: Flask) -> list[Queue]:
     return [queue(app, name) for name in QUEUE_NAMES]
+
+
+def purge(app: Flask) -> None:
+    """Delete every queue, job and registry entry and every key in this deployment's namespace
+    (a test's or a benchmark's throw-away prefix; never call it on a live deployment)."""
+    for q in all_queues(app):
+        for registry in (q.failed_job_registry, q.finished_job_registry, q.scheduled_job_registry,
+                         q.deferred_job_registry, q.started_job_registry):
+            for job_id in registry.get_job_ids():
+                registry.remove(job_id, delete_job=True)
+        q.delete(delete_jobs=True)
+    connection = redis_connection(app)
+    for name in connection.scan_iter(match=key(app, "*")):
+        connection.delete(name)

@@ -48,12 +48,4 @@ def rq_app(app, monkeypatch):
     monkeypatch.setattr("workers.jobs.RETRY_INTERVALS", (0, 0, 0))  # retry at once in burst mode
     runtime.bind(app)
     yield app
-    connection = queues.redis_connection(app)
-    for queue in queues.all_queues(app):
-        for registry in (queue.failed_job_registry, queue.finished_job_registry, queue.scheduled_job_registry,
-                         queue.deferred_job_registry, queue.started_job_registry):
-            for job_id in registry.get_job_ids():
-                registry.remove(job_id, delete_job=True)
-        queue.delete(delete_jobs=True)
-    for key in connection.scan_iter(match=queues.key(app, "*")):
-        connection.delete(key)
+    queues.purge(app)
